@@ -71,8 +71,12 @@ pub fn load_spec() -> Result<OpenAPI, Error> {
     let path = spec_path();
     let text = std::fs::read_to_string(&path)
         .map_err(|e| err(format!("cannot read {}: {e}", path.display())))?;
-    let mut spec: OpenAPI = serde_yaml::from_str(&text)
-        .map_err(|e| err(format!("{} is not a valid OpenAPI 3.0 document: {e}", path.display())))?;
+    let mut spec: OpenAPI = serde_yaml::from_str(&text).map_err(|e| {
+        err(format!(
+            "{} is not a valid OpenAPI 3.0 document: {e}",
+            path.display()
+        ))
+    })?;
     apply_left_out(&mut spec)?;
     Ok(spec)
 }
@@ -81,7 +85,9 @@ fn apply_left_out(spec: &mut OpenAPI) -> Result<(), Error> {
     for entry in LEFT_OUT {
         let mut found = false;
         for (_, item) in spec.paths.paths.iter_mut() {
-            let ReferenceOr::Item(item) = item else { continue };
+            let ReferenceOr::Item(item) = item else {
+                continue;
+            };
             let slots = [
                 &mut item.get,
                 &mut item.put,
@@ -117,7 +123,10 @@ fn apply_left_out(spec: &mut OpenAPI) -> Result<(), Error> {
                 "LEFT_OUT in xtask/src/codegen.rs names {}{} which the spec no longer has: \
                  remove the entry",
                 entry.operation,
-                entry.response.map(|s| format!(" response {s}")).unwrap_or_default(),
+                entry
+                    .response
+                    .map(|s| format!(" response {s}"))
+                    .unwrap_or_default(),
             )));
         }
     }
@@ -165,7 +174,9 @@ fn generate_tokens(spec: &OpenAPI) -> Result<proc_macro2::TokenStream, String> {
 fn culprits(spec: &OpenAPI) -> Vec<String> {
     let mut culprits = Vec::new();
     for (path, item) in &spec.paths.paths {
-        let ReferenceOr::Item(item) = item else { continue };
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
         for (method, op) in item.iter() {
             let mut alone = spec.clone();
             let mut only = item.clone();
@@ -207,7 +218,11 @@ pub fn generate() -> Result<String, Error> {
              operations that fail on their own:\n  {}\n\
              If progenitor cannot handle an operation, add it to LEFT_OUT in \
              xtask/src/codegen.rs with the reason, and implement it by hand in bosbase-backups.",
-            if found.is_empty() { "(none alone; it is their combination)".into() } else { found.join("\n  ") }
+            if found.is_empty() {
+                "(none alone; it is their combination)".into()
+            } else {
+                found.join("\n  ")
+            }
         ))
     })?;
     let file: syn::File =
