@@ -1,0 +1,201 @@
+//! Streamed uploads (`POST /api/backups/upload`, multipart), written by hand: progenitor cannot
+//! generate multipart bodies. The body streams from the file or reader in fixed-size chunks, so
+//! memory stays constant whatever the size.
+
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::time::Instant;
+
+use futures_util::TryStreamExt;
+use reqwest::header::{AUTHORIZATION, HeaderValue};
+use reqwest::multipart::{Form, Part};
+use secrecy::{ExposeSecret, SecretString};
+use tokio::io::AsyncRead;
+use tokio_util::io::ReaderStream;
+use tracing::Instrument;
+
+use crate::client::{Client, RequestOptions, Route, record};
+use crate::error::{Error, Result};
+use crate::name::{BackupName, NameError};
+use crate::progress::{Progress, ProgressFn};
+use crate::requests::{into_future, request_options};
+
+/// Read size for upload bodies: large enough for few syscalls, small enough to stay constant.
+pub(crate) const CHUNK: usize = 256 * 1024;
+
+type Reader = Pin<Box<dyn AsyncRead + Send>>;
+
+enum Source {
+    Path(PathBuf),
+    // Taken by the first attempt: a reader cannot be replayed.
+    Reader(Option<Reader>, u64),
+}
+
+/// `POST /api/backups/upload`: see [`Backups::upload_file`](crate::Backups::upload_file) and
+/// [`Backups::upload`](crate::Backups::upload).
+#[must_use = "a request does nothing until it is sent or awaited"]
+pub struct UploadBackup<'a> {
+    client: &'a Client,
+    opts: RequestOptions,
+    source: Source,
+    name: Option<String>,
+    progress: Option<ProgressFn>,
+}
+
+impl<'a> UploadBackup<'a> {
+    pub(crate) fn from_path(client: &'a Client, path: &Path) -> Self {
+        Self {
+            client,
+            opts: RequestOptions::default(),
+            source: Source::Path(path.into()),
+            name: None,
+            progress: None,
+        }
+    }
+
+    pub(crate) fn from_reader(
+        client: &'a Client,
+        reader: impl AsyncRead + Send + 'static,
+        len: u64,
+        name: &str,
+    ) -> Self {
+        Self {
+            client,
+            opts: RequestOptions::default(),
+            source: Source::Reader(Some(Box::pin(reader)), len),
+            name: Some(name.into()),
+            progress: None,
+        }
+    }
+
+    /// Stores the backup under `name` instead of the file's name.
+    pub fn name(mut self, name: impl AsRef<str>) -> Self {
+        self.name = Some(name.as_ref().into());
+        self
+    }
+
+    /// Calls `f` as bytes go out.
+    pub fn progress(mut self, f: impl Fn(Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(std::sync::Arc::new(f));
+        self
+    }
+
+    /// Sends the request. Returns the backup's key.
+    pub async fn send(mut self) -> Result<String> {
+        self.opts.check()?;
+        let name = self.backup_name()?;
+        let route = Route {
+            op: "upload",
+            method: "POST",
+            path: "/api/backups/upload",
+        };
+        let span = route.span();
+        let started = Instant::now();
+        let result = self.send_traced(&name).instrument(span.clone()).await;
+        record(&span, started, &result, 204);
+        result.map(|()| name.into_string())
+    }
+
+    async fn send_traced(&mut self, name: &BackupName) -> Result<()> {
+        let token = self.client.inner.auth.token(self.client).await?;
+        let first = match self.attempt(name, token.as_ref()).await {
+            Ok(()) => return Ok(()),
+            Err(e) => e,
+        };
+        // A file can be read again after a fresh login; a reader cannot.
+        let retry = matches!(self.source, Source::Path(_)) && first.is_unauthorized();
+        let Some(stale) = token.filter(|_| retry) else {
+            return Err(first);
+        };
+        if !self.client.inner.auth.relogin(self.client, &stale).await? {
+            return Err(first);
+        }
+        let token = self.client.inner.auth.current().await;
+        self.attempt(name, token.as_ref()).await
+    }
+
+    /// The name the backup gets: checked like a created one, because the server does not check
+    /// uploaded names and a bad one could not be created or addressed cleanly later.
+    fn backup_name(&self) -> Result<BackupName> {
+        let name = match (&self.name, &self.source) {
+            (Some(name), _) => name.clone(),
+            (None, Source::Path(path)) => path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .ok_or_else(|| Error::InvalidName(NameError::Empty))?
+                .to_string(),
+            (None, Source::Reader(..)) => return Err(NameError::Empty.into()),
+        };
+        BackupName::new(name).map_err(|e| match (&self.name, &self.source) {
+            (None, Source::Path(path)) => Error::Config(format!(
+                "{e}; {} cannot be uploaded under its own name: give it another name",
+                path.display()
+            )),
+            _ => e.into(),
+        })
+    }
+
+    async fn body(&mut self) -> Result<(Reader, u64)> {
+        match &mut self.source {
+            Source::Path(path) => {
+                let file = tokio::fs::File::open(&path)
+                    .await
+                    .map_err(|e| Error::io("cannot open", path.clone(), e))?;
+                let len = file
+                    .metadata()
+                    .await
+                    .map_err(|e| Error::io("cannot read", path.clone(), e))?
+                    .len();
+                Ok((Box::pin(file), len))
+            }
+            Source::Reader(reader, len) => match reader.take() {
+                Some(reader) => Ok((reader, *len)),
+                None => Err(Error::Config(
+                    "the reader was used by an earlier attempt".into(),
+                )),
+            },
+        }
+    }
+
+    async fn attempt(&mut self, name: &BackupName, token: Option<&SecretString>) -> Result<()> {
+        let (reader, len) = self.body().await?;
+        let progress = self.progress.clone();
+        let mut transferred = 0u64;
+        let stream = ReaderStream::with_capacity(reader, CHUNK).inspect_ok(move |chunk| {
+            transferred += chunk.len() as u64;
+            if let Some(f) = &progress {
+                f(Progress {
+                    transferred,
+                    total: Some(len),
+                });
+            }
+        });
+        let part = Part::stream_with_length(reqwest::Body::wrap_stream(stream), len)
+            .file_name(name.as_str().to_string())
+            .mime_str("application/zip")
+            .expect("a valid MIME type");
+        let mut request = self
+            .client
+            .inner
+            .http
+            .post(format!("{}/api/backups/upload", self.client.base_url()))
+            .headers(self.opts.headers.clone())
+            .query(&self.opts.query)
+            .multipart(Form::new().part("file", part));
+        if let Some(token) = token {
+            let mut value = HeaderValue::from_str(token.expose_secret()).map_err(|_| {
+                Error::Config("the superuser token is not a valid header value".into())
+            })?;
+            value.set_sensitive(true);
+            request = request.header(AUTHORIZATION, value);
+        }
+        let response = request.send().await.map_err(Error::transport)?;
+        if response.status() == reqwest::StatusCode::NO_CONTENT {
+            return Ok(());
+        }
+        Err(Error::from_response(response, None).await)
+    }
+}
+
+request_options!(UploadBackup);
+into_future!(UploadBackup => String);

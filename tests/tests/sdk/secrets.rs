@@ -1,0 +1,68 @@
+//! No token or password in `Debug` output, error messages or traces.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use bosbase_backups::{Client, ExposeSecret};
+use bosbase_backups_tests::{EMAIL, PASSWORD, TestServer};
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn secrets_stay_out_of_debug_and_traces() {
+    let captured = Captured::default();
+    let sink = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || sink.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = TestServer::start();
+    let client = Client::new(server.url()).unwrap();
+    client.auth_with_password(EMAIL, PASSWORD).await.unwrap();
+    let token = client.token().await.unwrap();
+    client.backups().create("a.zip").await.unwrap();
+    client.backups().list().await.unwrap();
+    let file_token = client.files().token().await.unwrap();
+    client
+        .backups()
+        .download("a.zip")
+        .to_writer(&mut Vec::new())
+        .await
+        .unwrap();
+    let err = client
+        .backups()
+        .download("missing.zip")
+        .to_writer(&mut Vec::new())
+        .await
+        .unwrap_err();
+
+    let debug = format!(
+        "{client:?} {file_token:?} {err:?} {err} {:?}",
+        client.token().await
+    );
+    let traces = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        traces.contains("op=\"list\"") || traces.contains("op=list"),
+        "spans are recorded: {traces}"
+    );
+    assert!(traces.contains("status=200"), "{traces}");
+    for secret in [token.expose_secret(), file_token.expose_secret(), PASSWORD] {
+        assert!(!debug.contains(secret), "a secret in Debug output: {debug}");
+        assert!(!traces.contains(secret), "a secret in traces");
+    }
+    assert!(debug.contains("<redacted>"), "{debug}");
+}
