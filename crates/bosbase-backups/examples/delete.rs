@@ -1,0 +1,29 @@
+//! Delete a backup: the twin of the Go SDK's "Delete Backup" example.
+//!
+//! Run: `BOSBASE_PASSWORD=... cargo run --example delete -- pb_backup_20230519162514.zip`
+
+use bosbase_backups::{Client, Result};
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let client = Client::new(
+        std::env::var("BOSBASE_URL").unwrap_or_else(|_| "http://127.0.0.1:8090".into()),
+    )?;
+    let email = std::env::var("BOSBASE_EMAIL").unwrap_or_else(|_| "admin@example.com".into());
+    client
+        .auth_with_password(
+            &email,
+            &std::env::var("BOSBASE_PASSWORD").expect("set BOSBASE_PASSWORD"),
+        )
+        .await?;
+    let key = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "pb_backup_20230519162514.zip".into());
+    run(&client, &key).await
+}
+
+pub async fn run(client: &Client, key: &str) -> Result<()> {
+    client.backups().delete(key).await?;
+    println!("deleted {key}");
+    Ok(())
+}

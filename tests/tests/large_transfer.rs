@@ -1,0 +1,95 @@
+//! A 256 MiB backup goes up and comes back byte-identical, while the test process's memory stays
+//! flat. Alone in its own test binary, so that no other test's memory is counted.
+
+use bosbase_backups::Client;
+use bosbase_backups_tests::{EMAIL, PASSWORD, TestServer};
+use sha2::{Digest, Sha256};
+use std::io::{Read, Write};
+
+const SIZE_MIB: usize = 256;
+
+/// Peak resident memory of this process so far, in KiB.
+fn peak_rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// Streams a stored (incompressible) backup zip of about `mib` MiB to `path`; returns its SHA-256.
+fn write_large_backup(path: &std::path::Path, mib: usize) -> Vec<u8> {
+    {
+        let file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+        let mut zip = zip::ZipWriter::new(file);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored)
+            .large_file(true);
+        zip.start_file("data.db", opts).unwrap();
+        zip.write_all(b"SQLite format 3\0").unwrap();
+        zip.start_file("storage/random.bin", opts).unwrap();
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut block = vec![0u8; 1 << 20];
+        for _ in 0..mib {
+            for b in block.chunks_mut(8) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                b.copy_from_slice(&x.to_le_bytes());
+            }
+            zip.write_all(&block).unwrap();
+        }
+        zip.finish().unwrap();
+    }
+    sha256(path)
+}
+
+fn sha256(path: &std::path::Path) -> Vec<u8> {
+    let mut file = std::fs::File::open(path).unwrap();
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    hasher.finalize().to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_256_mib_round_trip_is_identical_in_constant_memory() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir_in(bosbase_backups_tests::target_dir()).unwrap();
+    let source = dir.path().join("large.zip");
+    let digest = write_large_backup(&source, SIZE_MIB);
+    let len = std::fs::metadata(&source).unwrap().len();
+
+    let client = Client::new(server.url()).unwrap();
+    client.auth_with_password(EMAIL, PASSWORD).await.unwrap();
+    let before = peak_rss_kib();
+
+    client.backups().upload_file(&source).await.unwrap();
+    assert_eq!(client.backups().list().await.unwrap()[0].size, len);
+    let dest = dir.path().join("back.zip");
+    assert_eq!(
+        client
+            .backups()
+            .download("large.zip")
+            .to_path(&dest)
+            .await
+            .unwrap(),
+        len
+    );
+    assert_eq!(
+        sha256(&dest),
+        digest,
+        "the downloaded backup differs from the uploaded one"
+    );
+
+    let grown_mib = (peak_rss_kib().saturating_sub(before)) / 1024;
+    println!("peak RSS grew by {grown_mib} MiB moving {SIZE_MIB} MiB up and down");
+    assert!(
+        grown_mib < 48,
+        "memory grew with the size: +{grown_mib} MiB for {SIZE_MIB} MiB"
+    );
+}
