@@ -356,3 +356,35 @@ async fn extra_headers_and_query_reach_the_server() {
         "{health:?}"
     );
 }
+
+#[tokio::test]
+async fn list_logs_pages_the_server_log() {
+    let server = TestServer::start();
+    let su = superuser(&server).await;
+    su.create_backup(&named("a.zip")).await.unwrap();
+    // The server writes its log in batches: wait for the entries to appear.
+    let mut logs = None;
+    for _ in 0..50 {
+        let page = su
+            .list_logs(None, None, std::num::NonZeroU64::new(5), Some("-created"))
+            .await
+            .unwrap()
+            .into_inner();
+        if page.total_items > 0 {
+            logs = Some(page);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let logs = logs.expect("log entries within 10 s");
+    assert_eq!(logs.page, 1);
+    assert_eq!(logs.per_page, 5);
+    assert!(!logs.items.is_empty() && logs.items.len() <= 5);
+    assert!(logs.items.iter().all(|e| !e.id.is_empty() && !e.message.is_empty()));
+
+    let (status, body) = api_error(su.list_logs(Some("nonsense ~~"), None, None, None).await);
+    assert_eq!(status, 400);
+    assert_eq!(body.status, 400);
+    let guest = client(&server, RequestContext::new());
+    assert_eq!(api_error(guest.list_logs(None, None, None, None).await).0, 401);
+}

@@ -204,6 +204,30 @@ in `.zip`, 1 to 150 characters, and unused.
         )]
         pub real_ip: ::std::option::Option<::std::string::String>,
     }
+    ///`LogEntry`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct LogEntry {
+        pub created: ::std::string::String,
+        /**Details; for `Failed to restore backup`, `key` (the backup) and `error` (why).
+*/
+        pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub id: ::std::string::String,
+        ///slog level; 0 info, 8 error
+        pub level: i64,
+        pub message: ::std::string::String,
+    }
+    ///`LogList`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct LogList {
+        pub items: ::std::vec::Vec<LogEntry>,
+        pub page: i64,
+        #[serde(rename = "perPage")]
+        pub per_page: i64,
+        #[serde(rename = "totalItems")]
+        pub total_items: i64,
+        #[serde(rename = "totalPages")]
+        pub total_pages: i64,
+    }
     ///`PasswordAuthRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct PasswordAuthRequest {
@@ -796,6 +820,70 @@ rule would refuse, so keys are not restricted to it.
         let response = result?;
         match response.status().as_u16() {
             204u16 => Ok(ResponseValue::empty(response)),
+            400u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            401u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**List the server's log entries (where failed restores are reported)
+
+A restore that fails is reported only here, as an entry with message
+`Failed to restore backup` and `data.key`, `data.error`. The server writes log entries in
+batches, so an entry appears a few seconds after the event.
+
+
+Sends a `GET` request to `/api/logs`
+
+Arguments:
+- `filter`: A PocketBase filter, e.g. `message = "Failed to restore backup"`
+- `page`
+- `per_page`
+- `sort`: e.g. `-created`
+*/
+    pub async fn list_logs<'a>(
+        &'a self,
+        filter: Option<&'a str>,
+        page: Option<::std::num::NonZeroU64>,
+        per_page: Option<::std::num::NonZeroU64>,
+        sort: Option<&'a str>,
+    ) -> Result<ResponseValue<types::LogList>, Error<types::ApiError>> {
+        let url = format!("{}/api/logs", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("filter", &filter))
+            .query(&progenitor_client::QueryParam::new("page", &page))
+            .query(&progenitor_client::QueryParam::new("perPage", &per_page))
+            .query(&progenitor_client::QueryParam::new("sort", &sort))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_logs",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
             400u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }

@@ -14,6 +14,7 @@ use crate::files::FileToken;
 use crate::models::BackupInfo;
 use crate::name::{BackupName, check_key};
 use crate::requests::{into_future, request_options};
+use crate::retry::while_busy;
 
 /// Everything but RFC 3986's unreserved characters is percent-encoded.
 const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -44,6 +45,7 @@ impl<'a> Backups<'a> {
             client: self.client,
             opts: RequestOptions::default(),
             name: name.as_ref().to_string(),
+            wait: None,
         }
     }
 
@@ -53,6 +55,7 @@ impl<'a> Backups<'a> {
         CreateAutoBackup {
             client: self.client,
             opts: RequestOptions::default(),
+            wait: None,
         }
     }
 
@@ -69,6 +72,14 @@ impl<'a> Backups<'a> {
     /// those of the backup afterwards.
     pub fn restore(&self, key: impl AsRef<str>) -> KeyRequest<'a> {
         KeyRequest::new(self.client, key, KeyOp::Restore)
+    }
+
+    /// Restores from the backup `key` and waits for the real outcome: checks first that the
+    /// backup is restorable, then waits for the server to restart on it and come back healthy,
+    /// and reports a failure the server logged as [`Error::RestoreFailed`] with its reason. A
+    /// timeout is an error, never a success.
+    pub fn restore_and_wait(&self, key: impl AsRef<str>) -> crate::restore::RestoreAndWait<'a> {
+        crate::restore::RestoreAndWait::new(self.client, key.as_ref())
     }
 
     /// The URL that downloads `key` with `token`: the twin of the Go SDK's `GetDownloadURL`.
@@ -144,6 +155,7 @@ impl Client {
         opts: &RequestOptions,
     ) -> Result<(Vec<BackupInfo>, Option<DateTime<Utc>>)> {
         let route = Route {
+            idempotent: true,
             op: "list",
             method: "GET",
             path: "/api/backups",
@@ -168,7 +180,7 @@ impl Client {
     }
 }
 
-fn server_date(headers: &reqwest::header::HeaderMap) -> Option<DateTime<Utc>> {
+pub(crate) fn server_date(headers: &reqwest::header::HeaderMap) -> Option<DateTime<Utc>> {
     let date = headers.get(reqwest::header::DATE)?.to_str().ok()?;
     DateTime::parse_from_rfc2822(date)
         .ok()
@@ -181,9 +193,17 @@ pub struct CreateBackup<'a> {
     client: &'a Client,
     opts: RequestOptions,
     name: String,
+    wait: Option<std::time::Duration>,
 }
 
 impl CreateBackup<'_> {
+    /// While another backup or restore runs, waits (polling health's `canBackup`) and tries
+    /// again, for at most `wait`, instead of failing at once with [`Error::Busy`].
+    pub fn wait_if_busy(mut self, wait: std::time::Duration) -> Self {
+        self.wait = Some(wait);
+        self
+    }
+
     /// Sends the request.
     pub async fn send(self) -> Result<()> {
         let name = BackupName::new(self.name)?;
@@ -195,16 +215,18 @@ impl CreateBackup<'_> {
             ),
         };
         let route = Route {
+            idempotent: false,
             op: "create",
             method: "POST",
             path: "/api/backups",
         };
         let body = &body;
-        self.client
-            .call(route, &self.opts, None, |api| async move {
+        while_busy(self.client, self.wait, || {
+            self.client.call(route, &self.opts, None, |api| async move {
                 api.create_backup(body).await
             })
-            .await?;
+        })
+        .await?;
         Ok(())
     }
 }
@@ -214,25 +236,34 @@ impl CreateBackup<'_> {
 pub struct CreateAutoBackup<'a> {
     client: &'a Client,
     opts: RequestOptions,
+    wait: Option<std::time::Duration>,
 }
 
 impl CreateAutoBackup<'_> {
+    /// While another backup or restore runs, waits (polling health's `canBackup`) and tries
+    /// again, for at most `wait`, instead of failing at once with [`Error::Busy`].
+    pub fn wait_if_busy(mut self, wait: std::time::Duration) -> Self {
+        self.wait = Some(wait);
+        self
+    }
+
     /// Sends the request and returns the backup the server made.
     pub async fn send(self) -> Result<BackupInfo> {
         let (before, _) = self.client.list_backups(&RequestOptions::default()).await?;
         let before: HashSet<String> = before.into_iter().map(|b| b.key).collect();
         let route = Route {
+            idempotent: false,
             op: "create",
             method: "POST",
             path: "/api/backups",
         };
         let body = &CreateBackupRequest { name: None };
-        let rv = self
-            .client
-            .call(route, &self.opts, None, |api| async move {
+        let rv = while_busy(self.client, self.wait, || {
+            self.client.call(route, &self.opts, None, |api| async move {
                 api.create_backup(body).await
             })
-            .await?;
+        })
+        .await?;
         let done_at = server_date(rv.headers());
         let (after, _) = self.client.list_backups(&RequestOptions::default()).await?;
         pick_auto_named(after, &before, done_at)
@@ -300,6 +331,7 @@ impl<'a> KeyRequest<'a> {
         match self.op {
             KeyOp::Delete => {
                 let route = Route {
+                    idempotent: false,
                     op: "delete",
                     method: "DELETE",
                     path: "/api/backups/{key}",
@@ -312,6 +344,7 @@ impl<'a> KeyRequest<'a> {
             }
             KeyOp::Restore => {
                 let route = Route {
+                    idempotent: false,
                     op: "restore",
                     method: "POST",
                     path: "/api/backups/{key}/restore",

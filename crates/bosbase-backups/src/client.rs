@@ -15,6 +15,7 @@ use tracing::Instrument;
 use crate::auth::{AuthApi, AuthStore};
 use crate::error::{Error, Result};
 use crate::models::{Health, Superuser};
+use crate::retry::{Backoff, is_transient};
 
 /// Gives up connecting after this long.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -155,7 +156,10 @@ impl ClientBuilder {
                 .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
         };
         let auth = match self.token {
-            Some(token) => AuthStore::with_token(token),
+            Some(token) => {
+                warn_if_cleartext(&url);
+                AuthStore::with_token(token)
+            }
             None => AuthStore::default(),
         };
         Ok(Client {
@@ -165,6 +169,26 @@ impl ClientBuilder {
                 auth,
             }),
         })
+    }
+}
+
+/// Credentials over plain http to another machine can be read on the way: say so.
+fn warn_if_cleartext(url: &url::Url) {
+    if url.scheme() != "http" {
+        return;
+    }
+    let loopback = match url.host() {
+        Some(url::Host::Domain(host)) => host.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if !loopback {
+        tracing::warn!(
+            host = url.host_str().unwrap_or_default(),
+            "sending superuser credentials over plain http:// to a host that is not this machine: \
+             anyone on the way can read them; use https://"
+        );
     }
 }
 
@@ -199,6 +223,8 @@ impl RequestOptions {
 #[derive(Clone, Copy)]
 pub(crate) struct Route {
     pub(crate) op: &'static str,
+    /// Safe to repeat after a transient failure.
+    pub(crate) idempotent: bool,
     pub(crate) method: &'static str,
     pub(crate) path: &'static str,
 }
@@ -264,10 +290,14 @@ impl Client {
     /// so that it can log in again when the token expires or a restore replaced it.
     pub async fn auth_with_password(&self, email: &str, password: &str) -> Result<Superuser> {
         let route = Route {
+            idempotent: false,
             op: "auth_with_password",
             method: "POST",
             path: "/api/collections/_superusers/auth-with-password",
         };
+        if let Ok(url) = url::Url::parse(&self.inner.base_url) {
+            warn_if_cleartext(&url);
+        }
         let span = route.span();
         let started = Instant::now();
         let result = self
@@ -333,8 +363,9 @@ impl Client {
         ))
     }
 
-    /// Runs one generated call with the superuser token: traced, errors mapped, and retried once
-    /// after a fresh login when the server answers 401 and the client holds the password.
+    /// Runs one generated call with the superuser token: traced, errors mapped, retried once
+    /// after a fresh login when the server answers 401 and the client holds the password, and,
+    /// for idempotent routes, retried with backoff after transient failures.
     pub(crate) async fn call<T, F, Fut>(
         &self,
         route: Route,
@@ -352,31 +383,18 @@ impl Client {
         let started = Instant::now();
         let result = async {
             opts.check()?;
-            let token = self.inner.auth.token(self).await?;
-            let first = match f(self.api(token.as_ref(), opts)?).await {
-                Ok(v) => return Ok(v),
-                Err(e) => Error::from_api(e, key).await,
-            };
-            let Some(stale) = token.filter(|_| first.is_unauthorized()) else {
-                return Err(first);
-            };
-            if !self.inner.auth.relogin(self, &stale).await? {
-                return Err(first);
-            }
-            tracing::debug!("the server refused the token; logged in again, retrying once");
-            let token = self.inner.auth.current().await;
-            match f(self.api(token.as_ref(), opts)?).await {
-                Ok(v) => Ok(v),
-                Err(e) => Err(match Error::from_api(e, key).await {
-                    Error::Unauthorized {
-                        status, message, ..
-                    } => Error::Unauthorized {
-                        status,
-                        message,
-                        can_login: true,
+            let mut backoff = Backoff::idempotent();
+            loop {
+                match self.call_authorized(opts, key, &f).await {
+                    Err(e) if route.idempotent && is_transient(&e) => match backoff.next_delay() {
+                        Some(delay) => {
+                            tracing::debug!(error = %e, ?delay, "transient failure; retrying");
+                            tokio::time::sleep(delay).await;
+                        }
+                        None => return Err(e),
                     },
-                    other => other,
-                }),
+                    result => return result,
+                }
             }
         }
         .instrument(span.clone())
@@ -389,8 +407,49 @@ impl Client {
         result
     }
 
+    async fn call_authorized<T, F, Fut>(
+        &self,
+        opts: &RequestOptions,
+        key: Option<&str>,
+        f: &F,
+    ) -> Result<ResponseValue<T>>
+    where
+        F: Fn(bosbase_backups_api::Client) -> Fut,
+        Fut: Future<
+            Output = std::result::Result<ResponseValue<T>, bosbase_backups_api::Error<ApiError>>,
+        >,
+    {
+        let token = self.inner.auth.token(self).await?;
+        let first = match f(self.api(token.as_ref(), opts)?).await {
+            Ok(v) => return Ok(v),
+            Err(e) => Error::from_api(e, key).await,
+        };
+        let Some(stale) = token.filter(|_| first.is_unauthorized()) else {
+            return Err(first);
+        };
+        if !self.inner.auth.relogin(self, &stale).await? {
+            return Err(first);
+        }
+        tracing::debug!("the server refused the token; logged in again, retrying once");
+        let token = self.inner.auth.current().await;
+        match f(self.api(token.as_ref(), opts)?).await {
+            Ok(v) => Ok(v),
+            Err(e) => Err(match Error::from_api(e, key).await {
+                Error::Unauthorized {
+                    status, message, ..
+                } => Error::Unauthorized {
+                    status,
+                    message,
+                    can_login: true,
+                },
+                other => other,
+            }),
+        }
+    }
+
     pub(crate) async fn health_inner(&self, opts: &RequestOptions) -> Result<Health> {
         let route = Route {
+            idempotent: true,
             op: "health",
             method: "GET",
             path: "/api/health",

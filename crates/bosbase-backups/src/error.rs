@@ -107,6 +107,56 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// A download stopped before its end, after retrying. Its bytes so far are kept in `part`
+    /// (downloads to a path): [`DownloadBackup::resume`](crate::DownloadBackup::resume) goes on
+    /// from there.
+    #[error("the download of {key:?} stopped after {written} of {} bytes{}", total.map_or("?".into(), |t| t.to_string()), resume_hint(.part))]
+    Interrupted {
+        /// The backup.
+        key: String,
+        /// Bytes written so far.
+        written: u64,
+        /// The backup's size, when known.
+        total: Option<u64>,
+        /// The partial file, for downloads to a path.
+        part: Option<PathBuf>,
+        /// Why the last try failed.
+        #[source]
+        source: Box<Error>,
+    },
+
+    /// The file or backup is not a PocketBase backup; nothing was sent to restore or upload it.
+    #[error("{what} is not a PocketBase backup: {why}")]
+    NotABackup {
+        /// The file or backup.
+        what: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
+
+    /// The server accepted the restore but its log says it failed; it still runs on its old data.
+    #[error("the server could not restore {key:?} and still runs on its old data: {reason}")]
+    RestoreFailed {
+        /// The backup.
+        key: String,
+        /// The server's reason, from its log.
+        reason: String,
+    },
+
+    /// The server did not come back healthy after a restore in time. The outcome is unknown.
+    #[error(
+        "no outcome of the restore of {key:?} after {waited:?} ({}); check the server and its log",
+        if *.restarted { "the server went away and has not come back" } else { "the server has not restarted" }
+    )]
+    RestoreTimeout {
+        /// The backup.
+        key: String,
+        /// How long the client waited.
+        waited: std::time::Duration,
+        /// Whether the server went away (restarting) meanwhile.
+        restarted: bool,
+    },
+
     /// A read or write of a caller's stream failed.
     #[error("{0}")]
     Stream(#[source] std::io::Error),
@@ -119,6 +169,16 @@ pub struct FieldError {
     pub code: String,
     /// The server's message.
     pub message: String,
+}
+
+fn resume_hint(part: &Option<PathBuf>) -> String {
+    match part {
+        Some(part) => format!(
+            "; the partial file {} is kept: download again with resume (SDK: DownloadBackup::resume(true), CLI: download --resume) to go on from there",
+            part.display()
+        ),
+        None => "; try again".into(),
+    }
 }
 
 /// A server message to embed in ours: without its final period.
@@ -148,7 +208,10 @@ fn api_message(status: &u16, message: &str, fields: &BTreeMap<String, FieldError
 impl Error {
     /// Whether waiting and trying again may help: the server is busy, or the connection failed.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Error::Busy { .. } | Error::Transport(_))
+        matches!(
+            self,
+            Error::Busy { .. } | Error::Transport(_) | Error::Interrupted { .. }
+        )
     }
 
     /// The HTTP status the server answered, if it answered.

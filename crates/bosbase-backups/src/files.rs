@@ -59,6 +59,7 @@ impl FileTokenRequest<'_> {
     /// Sends the request.
     pub async fn send(self) -> Result<FileToken> {
         let route = Route {
+            idempotent: true,
             op: "file_token",
             method: "POST",
             path: "/api/files/token",

@@ -44,6 +44,21 @@
 //! without `data.db`, say) leaves the old data in place and is reported only in the server's log.
 //! Restores are not supported on Windows servers.
 //!
+//! [`Backups::restore_and_wait`] does what a careful operator would: checks the backup, restores,
+//! waits for the restart and reports the real outcome.
+//!
+//! ```no_run
+//! # async fn run(client: bosbase_backups::Client) -> bosbase_backups::Result<()> {
+//! use std::time::Duration;
+//! match client.backups().restore_and_wait("weekly_backup.zip").timeout(Duration::from_secs(300)).await {
+//!     Ok(report) => println!("restored {} in {:?}", report.key, report.elapsed),
+//!     Err(bosbase_backups::Error::RestoreFailed { reason, .. }) => eprintln!("not restored: {reason}"),
+//!     Err(e) => return Err(e),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Names
 //!
 //! Backups are named `[a-z0-9_-]+.zip`, at most 150 characters: [`BackupName`]. Names are checked
@@ -65,7 +80,10 @@ mod models;
 mod name;
 mod progress;
 mod requests;
+mod restore;
+mod retry;
 mod upload;
+mod zipcheck;
 
 pub use backups::{Backups, CreateAutoBackup, CreateBackup, KeyRequest, ListBackups};
 pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT};
@@ -76,6 +94,7 @@ pub use models::{BackupInfo, Health, HealthData, Superuser, pocketbase_time};
 pub use name::{BackupName, KeyError, MAX_NAME_LEN, NameError};
 pub use progress::Progress;
 pub use requests::HealthRequest;
+pub use restore::{DEFAULT_RESTORE_TIMEOUT, RestoreAndWait, RestoreReport};
 pub use upload::UploadBackup;
 
 /// The generated low-level client, for what this crate does not cover.

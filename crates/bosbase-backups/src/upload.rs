@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::name::{BackupName, NameError};
 use crate::progress::{Progress, ProgressFn};
 use crate::requests::{into_future, request_options};
+use crate::zipcheck::{self, LocalFile};
 
 /// Read size for upload bodies: large enough for few syscalls, small enough to stay constant.
 pub(crate) const CHUNK: usize = 256 * 1024;
@@ -40,6 +41,7 @@ pub struct UploadBackup<'a> {
     source: Source,
     name: Option<String>,
     progress: Option<ProgressFn>,
+    check: bool,
 }
 
 impl<'a> UploadBackup<'a> {
@@ -50,6 +52,7 @@ impl<'a> UploadBackup<'a> {
             source: Source::Path(path.into()),
             name: None,
             progress: None,
+            check: true,
         }
     }
 
@@ -65,6 +68,7 @@ impl<'a> UploadBackup<'a> {
             source: Source::Reader(Some(Box::pin(reader)), len),
             name: Some(name.into()),
             progress: None,
+            check: true,
         }
     }
 
@@ -80,11 +84,20 @@ impl<'a> UploadBackup<'a> {
         self
     }
 
+    /// Uploads the file even if it does not look like a PocketBase backup (a zip with
+    /// `data.db`). By default such a file is refused before anything is sent. (Uploads from a
+    /// reader are never checked: a reader cannot be read twice.)
+    pub fn force(mut self, force: bool) -> Self {
+        self.check = !force;
+        self
+    }
+
     /// Sends the request. Returns the backup's key.
     pub async fn send(mut self) -> Result<String> {
         self.opts.check()?;
         let name = self.backup_name()?;
         let route = Route {
+            idempotent: false,
             op: "upload",
             method: "POST",
             path: "/api/backups/upload",
@@ -97,6 +110,42 @@ impl<'a> UploadBackup<'a> {
     }
 
     async fn send_traced(&mut self, name: &BackupName) -> Result<()> {
+        let (path, len) = match &self.source {
+            Source::Path(path) => (Some(path.clone()), None),
+            Source::Reader(_, len) => (None, Some(*len)),
+        };
+        if let (true, Some(path)) = (self.check, &path) {
+            let mut file = LocalFile::open(path).await?;
+            if let Err(why) = zipcheck::check(&mut file).await? {
+                return Err(Error::NotABackup {
+                    what: path.display().to_string(),
+                    why: why.describe(),
+                });
+            }
+        }
+        // The server reads the whole body before it says the name is taken: say it first. This
+        // also makes a backup under this name after a failure ours, to clean up.
+        let (list, _) = self.client.list_backups(&RequestOptions::default()).await?;
+        if list.iter().any(|b| b.key == name.as_str()) {
+            return Err(Error::Api {
+                status: 400,
+                message: format!("a backup named {name} already exists; upload under another name"),
+                fields: Default::default(),
+            });
+        }
+        match self.send_authorized(name).await {
+            Err(e @ (Error::Transport(_) | Error::Stream(_))) => {
+                let len = match &path {
+                    Some(path) => tokio::fs::metadata(path).await.map(|m| m.len()).ok(),
+                    None => len,
+                };
+                after_failure(self.client, name, len, e).await
+            }
+            result => result,
+        }
+    }
+
+    async fn send_authorized(&mut self, name: &BackupName) -> Result<()> {
         let token = self.client.inner.auth.token(self.client).await?;
         let first = match self.attempt(name, token.as_ref()).await {
             Ok(()) => return Ok(()),
@@ -194,6 +243,31 @@ impl<'a> UploadBackup<'a> {
             return Ok(());
         }
         Err(Error::from_response(response, None).await)
+    }
+}
+
+/// A transfer failed: the server may have stored the backup anyway (when the connection broke
+/// in the silent gap after the last byte), or, in principle, a part of it. Decide by the list.
+async fn after_failure(
+    client: &Client,
+    name: &BackupName,
+    len: Option<u64>,
+    error: Error,
+) -> Result<()> {
+    let Ok((list, _)) = client.list_backups(&RequestOptions::default()).await else {
+        return Err(error);
+    };
+    match list.iter().find(|b| b.key == name.as_str()) {
+        Some(b) if Some(b.size) == len => {
+            tracing::info!(error = %error, "the connection broke, but the server stored the whole backup");
+            Ok(())
+        }
+        Some(_) => {
+            tracing::warn!("deleting the partial backup a failed upload left");
+            let _ = client.backups().delete(name.as_str()).await;
+            Err(error)
+        }
+        None => Err(error),
     }
 }
 
