@@ -277,4 +277,29 @@ mod tests {
         assert_eq!(check(&mut mem).await.unwrap(), Ok(()));
         assert!(mem.1 < 200 * 1024, "read {} bytes", mem.1);
     }
+
+    /// Real zips from the `zip` crate, including a zip64 one (more than 65535 entries).
+    #[tokio::test]
+    async fn reads_real_zips_and_zip64() {
+        use std::io::Write;
+        for (entries, with_db) in [(3usize, true), (3, false), (70_000, true)] {
+            let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+            let opts = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored);
+            for i in 0..entries {
+                zip.start_file(format!("storage/{i}"), opts).unwrap();
+            }
+            if with_db {
+                zip.start_file("data.db", opts).unwrap();
+                zip.write_all(b"SQLite format 3").unwrap();
+            }
+            let bytes = zip.finish().unwrap().into_inner();
+            let expected = if with_db {
+                Ok(())
+            } else {
+                Err(NotABackup::NoDataDb)
+            };
+            assert_eq!(verdict(bytes).await, expected, "{entries} entries");
+        }
+    }
 }
