@@ -380,11 +380,18 @@ async fn list_logs_pages_the_server_log() {
     assert_eq!(logs.page, 1);
     assert_eq!(logs.per_page, 5);
     assert!(!logs.items.is_empty() && logs.items.len() <= 5);
-    assert!(logs.items.iter().all(|e| !e.id.is_empty() && !e.message.is_empty()));
+    assert!(
+        logs.items
+            .iter()
+            .all(|e| !e.id.is_empty() && !e.message.is_empty())
+    );
 
     let (status, body) = api_error(su.list_logs(Some("nonsense ~~"), None, None, None).await);
     assert_eq!(status, 400);
     assert_eq!(body.status, 400);
     let guest = client(&server, RequestContext::new());
-    assert_eq!(api_error(guest.list_logs(None, None, None, None).await).0, 401);
+    assert_eq!(
+        api_error(guest.list_logs(None, None, None, None).await).0,
+        401
+    );
 }
