@@ -78,6 +78,7 @@ mod error;
 mod files;
 mod models;
 mod name;
+mod partfile;
 mod progress;
 mod requests;
 mod restore;

@@ -136,6 +136,19 @@ async fn upload_download_round_trip_with_progress() {
         std::fs::read(&source).unwrap()
     );
     assert!(!dir.path().join("back.zip.part").exists());
+    // Without the final fsync: the same file.
+    let fast = dir.path().join("fast.zip");
+    client
+        .backups()
+        .download("moved.zip")
+        .fsync(false)
+        .to_path(&fast)
+        .await
+        .unwrap();
+    assert_eq!(
+        std::fs::read(&fast).unwrap(),
+        std::fs::read(&source).unwrap()
+    );
 
     // From a reader, under a given name, and to a writer.
     let reader = tokio::fs::File::open(&source).await.unwrap();
