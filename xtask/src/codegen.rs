@@ -62,6 +62,13 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+impl Error {
+    /// An error with this message.
+    pub fn new(msg: impl Into<String>) -> Self {
+        Error(msg.into())
+    }
+}
+
 fn err(msg: impl Into<String>) -> Error {
     Error(msg.into())
 }

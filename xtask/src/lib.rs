@@ -1,5 +1,6 @@
 //! The project's automation, as a library so that tests can run the same checks as `cargo xtask`.
 
+pub mod bench;
 pub mod codegen;
 
 use std::path::{Path, PathBuf};

@@ -8,6 +8,10 @@ usage: cargo xtask <command>
 commands:
   codegen [--check]   regenerate crates/bosbase-backups-api/src/generated.rs from spec/backups.yaml
                       (--check: fail with a diff when the committed file is stale)
+  bench [--size MiB] [--runs N] [--list-backups N] [--list-calls N]
+                      upload, download and list through the CLI (release) beside curl, on the
+                      pinned PocketBase; prints a Markdown table, writes target/bench/results.{md,json}
+                      (defaults: --size 1024 --runs 3 --list-backups 200 --list-calls 20)
 ";
 
 fn main() -> ExitCode {
@@ -16,6 +20,9 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["codegen"] => xtask::codegen::write(),
         ["codegen", "--check"] => xtask::codegen::check(),
+        ["bench", rest @ ..] => {
+            xtask::bench::Options::parse(rest).and_then(|o| xtask::bench::run(&o))
+        }
         _ => {
             eprint!("{USAGE}");
             return ExitCode::from(2);

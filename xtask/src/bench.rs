@@ -1,0 +1,583 @@
+//! `cargo xtask bench`: uploads, downloads and listing through the CLI (release build) side by
+//! side with curl, against the pinned PocketBase on loopback. Prints a Markdown table and writes it,
+//! with JSON, to `target/bench/`. Figures, not assertions: nothing here fails on a slow machine.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bosbase_backups_tests::{EMAIL, PASSWORD, TestServer};
+
+use crate::codegen::Error;
+
+/// What to run.
+pub struct Options {
+    /// Size of the large backup, in MiB.
+    pub size_mib: u64,
+    /// Runs of each measurement; medians are reported.
+    pub runs: usize,
+    /// Backups on the server while listing.
+    pub list_backups: usize,
+    /// List calls per run.
+    pub list_calls: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            size_mib: 1024,
+            runs: 3,
+            list_backups: 200,
+            list_calls: 20,
+        }
+    }
+}
+
+impl Options {
+    pub fn parse(args: &[&str]) -> Result<Self, Error> {
+        let mut o = Options::default();
+        let mut it = args.iter();
+        while let Some(arg) = it.next() {
+            let mut value = |name: &str| -> Result<u64, Error> {
+                it.next()
+                    .and_then(|v| v.trim_end_matches("MiB").parse().ok())
+                    .ok_or_else(|| err(format!("{name} needs a number")))
+            };
+            match *arg {
+                "--size" => o.size_mib = value("--size")?,
+                "--runs" => o.runs = value("--runs")?.max(1) as usize,
+                "--list-backups" => o.list_backups = value("--list-backups")?.max(1) as usize,
+                "--list-calls" => o.list_calls = value("--list-calls")?.max(1) as usize,
+                other => return Err(err(format!("unknown bench option {other}"))),
+            }
+        }
+        Ok(o)
+    }
+}
+
+/// One timed process.
+#[derive(Clone, Copy, Debug)]
+struct Sample {
+    wall: Duration,
+    max_rss_kib: u64,
+}
+
+/// Runs `cmd` to completion and measures its wall time and peak resident memory (from the
+/// kernel's rusage of exactly that child).
+fn measure(cmd: &mut Command) -> Result<Sample, Error> {
+    let started = Instant::now();
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| err(format!("cannot run {cmd:?}: {e}")))?;
+    let mut status = 0;
+    // SAFETY: rusage is plain data; wait4 fills it for the child we just spawned and reaps it.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    let wall = started.elapsed();
+    if pid < 0 {
+        return Err(err(format!(
+            "wait4 failed: {}",
+            std::io::Error::last_os_error()
+        )));
+    }
+    if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
+        return Err(err(format!("{cmd:?} failed (status {status})")));
+    }
+    Ok(Sample {
+        wall,
+        max_rss_kib: usage.ru_maxrss as u64,
+    })
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// Streams a stored zip with `data.db` and `mib` MiB of incompressible data: a valid backup that
+/// neither side can compress.
+fn write_backup(path: &Path, mib: u64) -> Result<(), Error> {
+    let file = std::fs::File::create(path)
+        .map_err(|e| err(format!("cannot create {}: {e}", path.display())))?;
+    let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .large_file(true);
+    let io = |e: std::io::Error| err(format!("cannot write {}: {e}", path.display()));
+    zip.start_file("data.db", opts)
+        .map_err(|e| err(e.to_string()))?;
+    zip.write_all(b"SQLite format 3\0").map_err(io)?;
+    zip.start_file("storage/random.bin", opts)
+        .map_err(|e| err(e.to_string()))?;
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut block = vec![0u8; 1 << 20];
+    for _ in 0..mib {
+        for b in block.chunks_mut(8) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            b.copy_from_slice(&x.to_le_bytes());
+        }
+        zip.write_all(&block).map_err(io)?;
+    }
+    zip.finish().map_err(|e| err(e.to_string()))?;
+    Ok(())
+}
+
+struct Row {
+    op: &'static str,
+    size_mib: u64,
+    tool: &'static str,
+    samples: Vec<Sample>,
+    bytes: u64,
+    per_call: bool,
+}
+
+impl Row {
+    fn wall(&self) -> f64 {
+        median(self.samples.iter().map(|s| s.wall.as_secs_f64()).collect())
+    }
+    fn rss_mib(&self) -> f64 {
+        self.samples
+            .iter()
+            .map(|s| s.max_rss_kib)
+            .max()
+            .unwrap_or(0) as f64
+            / 1024.0
+    }
+}
+
+/// `cargo xtask bench`.
+pub fn run(options: &Options) -> Result<(), Error> {
+    let cli = cli_binary()?;
+    let dir = crate::workspace_root().join("target/bench");
+    std::fs::create_dir_all(&dir).map_err(|e| err(e.to_string()))?;
+    let work = tempfile::tempdir_in(&dir).map_err(|e| err(e.to_string()))?;
+    let server = TestServer::start();
+    let url = server.url();
+    let token = json_post(
+        &url,
+        "/api/collections/_superusers/auth-with-password",
+        None,
+        &serde_json::json!({"identity": EMAIL, "password": PASSWORD}),
+    )?["token"]
+        .as_str()
+        .ok_or_else(|| err("no token in the login answer"))?
+        .to_string();
+    // curl reads the header from a file, so the token is in no process's arguments.
+    let header = work.path().join("auth-header");
+    std::fs::write(&header, format!("Authorization: {token}")).map_err(|e| err(e.to_string()))?;
+
+    let mut sizes = vec![options.size_mib];
+    if options.size_mib > 64 {
+        sizes.push(64); // to show that memory does not grow with the size
+    }
+    let mut rows = Vec::new();
+    for &mib in &sizes {
+        let source = work.path().join(format!("bench_{mib}.zip"));
+        eprintln!("writing a {mib} MiB backup...");
+        write_backup(&source, mib)?;
+        let bytes = std::fs::metadata(&source)
+            .map_err(|e| err(e.to_string()))?
+            .len();
+        let runs = if mib == options.size_mib {
+            options.runs
+        } else {
+            1
+        };
+        rows.extend(transfers(
+            &cli,
+            &url,
+            &token,
+            &header,
+            &source,
+            bytes,
+            mib,
+            runs,
+            work.path(),
+        )?);
+        std::fs::remove_file(&source).ok();
+    }
+    rows.extend(listing(&cli, &server, &token, &header, options)?);
+    drop(server);
+
+    let table = table(&rows);
+    println!("\n{table}");
+    std::fs::write(dir.join("results.md"), &table).map_err(|e| err(e.to_string()))?;
+    std::fs::write(dir.join("results.json"), json(&rows, options))
+        .map_err(|e| err(e.to_string()))?;
+    eprintln!("wrote target/bench/results.md and target/bench/results.json");
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn transfers(
+    cli: &Path,
+    url: &str,
+    token: &str,
+    header: &Path,
+    source: &Path,
+    bytes: u64,
+    mib: u64,
+    runs: usize,
+    work: &Path,
+) -> Result<Vec<Row>, Error> {
+    let mut up_sdk = Vec::new();
+    let mut up_curl = Vec::new();
+    let mut down_sdk = Vec::new();
+    let mut down_curl = Vec::new();
+    let out = work.join("download.zip");
+    let curl_config = work.join("curl-download");
+    for run in 0..runs {
+        eprintln!(
+            "{mib} MiB, run {}/{runs}: upload and download, CLI and curl interleaved",
+            run + 1
+        );
+        let key = format!("bench_{run}.zip");
+        // Interleaved, and the order alternates, so neither tool always gets the warmer cache.
+        let order: [bool; 2] = if run % 2 == 0 {
+            [true, false]
+        } else {
+            [false, true]
+        };
+        for sdk in order {
+            if sdk {
+                up_sdk.push(measure(
+                    Command::new(cli)
+                        .env("BOSBASE_TOKEN", token)
+                        .args(["--url", url, "--quiet", "upload"])
+                        .arg(source)
+                        .args(["--name", &key]),
+                )?);
+            } else {
+                up_curl.push(measure(
+                    Command::new("curl")
+                        .args(["-sS", "--fail", "-o", "/dev/null", "-H"])
+                        .arg(format!("@{}", header.display()))
+                        .arg("-F")
+                        .arg(format!(
+                            "file=@{};filename=curl_{key};type=application/zip",
+                            source.display()
+                        ))
+                        .arg(format!("{url}/api/backups/upload")),
+                )?);
+            }
+            // Only one copy of each on the server: disk is the limit for large sizes.
+            delete(
+                url,
+                token,
+                &if sdk {
+                    key.clone()
+                } else {
+                    format!("curl_{key}")
+                },
+            )?;
+        }
+        upload_for_download(url, token, source, &key)?;
+        for sdk in order {
+            if sdk {
+                down_sdk.push(measure(
+                    Command::new(cli)
+                        .env("BOSBASE_TOKEN", token)
+                        .args(["--url", url, "--quiet", "download", &key, "-o"])
+                        .arg(&out),
+                )?);
+            } else {
+                let file_token = json_post(
+                    url,
+                    "/api/files/token",
+                    Some(token),
+                    &serde_json::json!({}),
+                )?["token"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                std::fs::write(
+                    &curl_config,
+                    format!("url = \"{url}/api/backups/{key}?token={file_token}\"\n"),
+                )
+                .map_err(|e| err(e.to_string()))?;
+                down_curl.push(measure(
+                    Command::new("curl")
+                        .args(["-sS", "--fail", "-o"])
+                        .arg(&out)
+                        .arg("-K")
+                        .arg(&curl_config),
+                )?);
+            }
+            let got = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+            if got != bytes {
+                return Err(err(format!("a download has {got} bytes, expected {bytes}")));
+            }
+            std::fs::remove_file(&out).ok();
+        }
+        delete(url, token, &key)?;
+    }
+    Ok(vec![
+        Row {
+            op: "upload",
+            size_mib: mib,
+            tool: "CLI",
+            samples: up_sdk,
+            bytes,
+            per_call: false,
+        },
+        Row {
+            op: "upload",
+            size_mib: mib,
+            tool: "curl",
+            samples: up_curl,
+            bytes,
+            per_call: false,
+        },
+        Row {
+            op: "download",
+            size_mib: mib,
+            tool: "CLI",
+            samples: down_sdk,
+            bytes,
+            per_call: false,
+        },
+        Row {
+            op: "download",
+            size_mib: mib,
+            tool: "curl",
+            samples: down_curl,
+            bytes,
+            per_call: false,
+        },
+    ])
+}
+
+fn upload_for_download(url: &str, token: &str, source: &Path, key: &str) -> Result<(), Error> {
+    let status = Command::new("curl")
+        .args(["-sS", "--fail", "-o", "/dev/null", "-H"])
+        .arg(format!("Authorization: {token}"))
+        .arg("-F")
+        .arg(format!(
+            "file=@{};filename={key};type=application/zip",
+            source.display()
+        ))
+        .arg(format!("{url}/api/backups/upload"))
+        .status()
+        .map_err(|e| err(e.to_string()))?;
+    if !status.success() {
+        return Err(err("cannot upload the backup to download"));
+    }
+    Ok(())
+}
+
+fn delete(url: &str, token: &str, key: &str) -> Result<(), Error> {
+    let status = Command::new("curl")
+        .args(["-sS", "--fail", "-o", "/dev/null", "-X", "DELETE", "-H"])
+        .arg(format!("Authorization: {token}"))
+        .arg(format!("{url}/api/backups/{key}"))
+        .status()
+        .map_err(|e| err(e.to_string()))?;
+    if !status.success() {
+        return Err(err(format!("cannot delete {key}")));
+    }
+    Ok(())
+}
+
+fn listing(
+    cli: &Path,
+    server: &TestServer,
+    token: &str,
+    header: &Path,
+    options: &Options,
+) -> Result<Vec<Row>, Error> {
+    eprintln!(
+        "listing with {} backups on the server...",
+        options.list_backups
+    );
+    let url = server.url();
+    // Copies of one small backup straight into the backups dir: quick, and real to the server.
+    json_post(
+        &url,
+        "/api/backups",
+        Some(token),
+        &serde_json::json!({"name": "seed.zip"}),
+    )?;
+    let dir = server.data_dir().join("backups");
+    for i in 1..options.list_backups {
+        std::fs::copy(dir.join("seed.zip"), dir.join(format!("copy_{i:04}.zip")))
+            .map_err(|e| err(e.to_string()))?;
+    }
+    let mut sdk = Vec::new();
+    let mut curl = Vec::new();
+    for i in 0..options.list_calls * options.runs {
+        let run_sdk = || {
+            measure(
+                Command::new(cli)
+                    .env("BOSBASE_TOKEN", token)
+                    .args(["--url", &url, "list", "--json"]),
+            )
+        };
+        let run_curl = || {
+            measure(
+                Command::new("curl")
+                    .args(["-sS", "--fail", "-o", "/dev/null", "-H"])
+                    .arg(format!("@{}", header.display()))
+                    .arg(format!("{url}/api/backups")),
+            )
+        };
+        if i % 2 == 0 {
+            sdk.push(run_sdk()?);
+            curl.push(run_curl()?);
+        } else {
+            curl.push(run_curl()?);
+            sdk.push(run_sdk()?);
+        }
+    }
+    Ok(vec![
+        Row {
+            op: "list",
+            size_mib: 0,
+            tool: "CLI",
+            samples: sdk,
+            bytes: 0,
+            per_call: true,
+        },
+        Row {
+            op: "list",
+            size_mib: 0,
+            tool: "curl",
+            samples: curl,
+            bytes: 0,
+            per_call: true,
+        },
+    ])
+}
+
+fn table(rows: &[Row]) -> String {
+    let mut out = String::from(
+        "| operation | size | tool | runs | median wall | MB/s | peak RSS | ratio to curl |\n\
+         |---|---|---|---|---|---|---|---|\n",
+    );
+    for row in rows {
+        let curl = rows
+            .iter()
+            .find(|r| r.op == row.op && r.size_mib == row.size_mib && r.tool == "curl")
+            .map(Row::wall);
+        let size = if row.per_call {
+            "per call".to_string()
+        } else {
+            format!("{} MiB", row.size_mib)
+        };
+        let wall = if row.per_call {
+            format!("{:.1} ms", row.wall() * 1000.0)
+        } else {
+            format!("{:.2} s", row.wall())
+        };
+        let rate = if row.bytes > 0 {
+            format!("{:.0}", row.bytes as f64 / 1e6 / row.wall())
+        } else {
+            "-".into()
+        };
+        let ratio = curl
+            .map(|c| format!("{:.2}", row.wall() / c))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "| {} | {size} | {} | {} | {wall} | {rate} | {:.1} MiB | {ratio} |",
+            row.op,
+            row.tool,
+            row.samples.len(),
+            row.rss_mib()
+        );
+    }
+    out
+}
+
+fn json(rows: &[Row], options: &Options) -> String {
+    let rows: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "operation": r.op,
+                "size_mib": r.size_mib,
+                "tool": r.tool,
+                "runs": r.samples.len(),
+                "median_wall_s": r.wall(),
+                "walls_s": r.samples.iter().map(|s| s.wall.as_secs_f64()).collect::<Vec<_>>(),
+                "peak_rss_mib": r.rss_mib(),
+                "bytes": r.bytes,
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!({
+        "size_mib": options.size_mib,
+        "runs": options.runs,
+        "list_backups": options.list_backups,
+        "results": rows,
+    }))
+    .unwrap()
+}
+
+fn err(msg: impl Into<String>) -> Error {
+    Error::new(msg)
+}
+
+/// Builds the CLI (release: what users run) and returns its path.
+fn cli_binary() -> Result<PathBuf, Error> {
+    eprintln!("building the CLI (release)...");
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--release", "--quiet", "-p", "bosbase-backups-cli"])
+        .current_dir(crate::workspace_root())
+        .status()
+        .map_err(|e| err(format!("cannot run cargo: {e}")))?;
+    if !status.success() {
+        return Err(err("cargo build --release -p bosbase-backups-cli failed"));
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate::workspace_root().join("target"));
+    Ok(target.join("release/bosbase-backups"))
+}
+
+/// POSTs JSON with curl (the bench needs curl anyway) and returns the JSON answer.
+fn json_post(
+    url: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &serde_json::Value,
+) -> Result<serde_json::Value, Error> {
+    let mut cmd = Command::new("curl");
+    cmd.args([
+        "-sS",
+        "--fail-with-body",
+        "-X",
+        "POST",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+    ])
+    .arg(body.to_string());
+    if let Some(token) = token {
+        cmd.arg("-H").arg(format!("Authorization: {token}"));
+    }
+    let output = cmd
+        .arg(format!("{url}{path}"))
+        .output()
+        .map_err(|e| err(format!("cannot run curl: {e}")))?;
+    if !output.status.success() {
+        return Err(err(format!(
+            "POST {path} failed: {}",
+            String::from_utf8_lossy(&output.stdout)
+        )));
+    }
+    if output.stdout.is_empty() {
+        return Ok(serde_json::Value::Null);
+    }
+    serde_json::from_slice(&output.stdout).map_err(|e| err(format!("POST {path}: {e}")))
+}
