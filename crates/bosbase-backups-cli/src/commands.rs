@@ -8,7 +8,6 @@ use std::time::Duration;
 use bosbase_backups::{BackupInfo, BackupName, Progress};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
-use serde_json::json;
 
 use crate::cli::{Cli, Command, Global};
 use crate::error::{CliError, code, server_url};
@@ -288,7 +287,12 @@ async fn download(
                 ),
             );
             if g.json {
-                print_json(&json!({"key": key, "path": path, "size": size})).map_err(io_out)
+                print_json(&DownloadJson {
+                    key,
+                    path: &path,
+                    size,
+                })
+                .map_err(io_out)
             } else {
                 print(&format!("{}\n", path.display())).map_err(io_out)
             }
@@ -306,7 +310,7 @@ async fn url(g: &Global, key: &str) -> Result<(), CliError> {
     let token = s.client.files().token().await?;
     let url = s.client.backups().download_url(&token, key)?;
     if g.json {
-        print_json(&json!({"key": key, "url": url})).map_err(io_out)
+        print_json(&UrlJson { key, url: &url }).map_err(io_out)
     } else {
         print(&format!("{url}\n")).map_err(io_out)
     }
@@ -356,7 +360,7 @@ async fn delete_keys(g: &Global, s: &Session, keys: &[String]) -> Result<Vec<Str
     for key in keys {
         if let Err(e) = s.client.backups().delete(key).await {
             if g.json && !deleted.is_empty() {
-                let _ = print_json(&json!({ "deleted": deleted }));
+                let _ = print_json(&DeleteJson { deleted: &deleted });
             }
             return Err(e.into());
         }
@@ -403,9 +407,44 @@ async fn delete(g: &Global, keys: Vec<String>, yes: bool) -> Result<(), CliError
     let deleted = delete_keys(g, &s, &unique).await?;
     note(g, &format!("deleted {}", plural(deleted.len(), "backup")));
     if g.json {
-        print_json(&json!({ "deleted": deleted })).map_err(io_out)?;
+        print_json(&DeleteJson { deleted: &deleted }).map_err(io_out)?;
     }
     Ok(())
+}
+
+// The JSON shapes, documented in each command's --help: keep them stable.
+
+#[derive(Serialize)]
+struct DownloadJson<'a> {
+    key: &'a str,
+    path: &'a Path,
+    size: u64,
+}
+
+#[derive(Serialize)]
+struct UrlJson<'a> {
+    key: &'a str,
+    url: &'a str,
+}
+
+#[derive(Serialize)]
+struct DeleteJson<'a> {
+    deleted: &'a [String],
+}
+
+#[derive(Serialize)]
+struct PruneJson<'a> {
+    dry_run: bool,
+    kept: &'a [String],
+    deleted: &'a [String],
+}
+
+#[derive(Serialize)]
+struct HealthJson<'a> {
+    url: &'a str,
+    healthy: bool,
+    message: &'a str,
+    can_backup: Option<bool>,
 }
 
 #[derive(Serialize)]
@@ -588,8 +627,12 @@ async fn prune(
         note(g, &format!("deleted {}", plural(doomed.len(), "backup")));
     }
     if g.json {
-        print_json(&json!({"dry_run": dry_run, "kept": kept, "deleted": doomed}))
-            .map_err(io_out)?;
+        print_json(&PruneJson {
+            dry_run,
+            kept: &kept,
+            deleted: &doomed,
+        })
+        .map_err(io_out)?;
     }
     Ok(())
 }
@@ -599,12 +642,12 @@ async fn health(g: &Global) -> Result<(), CliError> {
     let h = s.client.health().await?;
     let healthy = h.code == 200;
     if g.json {
-        return print_json(&json!({
-            "url": server_url(),
-            "healthy": healthy,
-            "message": h.message,
-            "can_backup": h.can_backup(),
-        }))
+        return print_json(&HealthJson {
+            url: server_url(),
+            healthy,
+            message: &h.message,
+            can_backup: h.can_backup(),
+        })
         .map_err(io_out);
     }
     let can_backup = match h.can_backup() {
