@@ -237,6 +237,10 @@ fn unreachable_server_exits_8_with_the_cause() {
     let mut cmd = bare();
     cmd.env("BOSBASE_URL", DEAD);
     run(cmd, &["health"]).fails(8);
+    // https:// is built in (rustls): no configuration error, just no server.
+    let mut cmd = bare();
+    cmd.env("BOSBASE_URL", "https://127.0.0.1:9");
+    run(cmd, &["health"]).fails(8);
     let mut cmd = bare();
     cmd.env("BOSBASE_URL", "not a url");
     run(cmd, &["health"]).fails(2);
