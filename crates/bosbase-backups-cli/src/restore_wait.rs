@@ -44,11 +44,7 @@ pub async fn prepare(client: &Client, key: &str) -> Watch {
         return Watch { logs: None };
     };
     let mut logs = Logs {
-        http: match reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(2))
-            .timeout(Duration::from_secs(5))
-            .build()
-        {
+        http: match crate::session::http_client(Duration::from_secs(2), Duration::from_secs(5)) {
             Ok(http) => http,
             Err(_) => return Watch { logs: None },
         },
@@ -162,9 +158,8 @@ pub async fn wait(
 
 /// A client that gives up quickly: each probe must be short.
 fn probe_client(url: &str, token: Option<&SecretString>) -> Result<Client, CliError> {
-    let mut builder = Client::builder(url)
-        .connect_timeout(Duration::from_secs(1))
-        .read_timeout(Duration::from_secs(2));
+    let http = crate::session::http_client(Duration::from_secs(1), Duration::from_secs(2))?;
+    let mut builder = Client::builder(url).http_client(http);
     if let Some(token) = token {
         builder = builder.token(token.expose_secret());
     }

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::io::BufRead;
+use std::time::Duration;
 
 use bosbase_backups::{Client, ExposeSecret, SecretString};
 
@@ -102,7 +103,7 @@ impl Session {
                  the password into --password-stdin), or set BOSBASE_TOKEN to a superuser token",
             ));
         }
-        let client = client_builder(&global.url, &credentials).build()?;
+        let client = client_builder(&global.url, &credentials)?.build()?;
         if let Credentials::Password { email, password } = &credentials {
             client
                 .auth_with_password(email, password.expose_secret())
@@ -125,12 +126,38 @@ impl Session {
     }
 }
 
-/// The SDK client's settings for the CLI.
-pub fn client_builder(url: &str, credentials: &Credentials) -> bosbase_backups::ClientBuilder {
-    let builder = Client::builder(url)
-        .user_agent(format!("bosbase-backups-cli/{}", env!("CARGO_PKG_VERSION")));
-    match credentials {
+/// The SDK client for `url`, with the SDK's default timeouts.
+pub fn client_builder(
+    url: &str,
+    credentials: &Credentials,
+) -> Result<bosbase_backups::ClientBuilder, CliError> {
+    let http = http_client(
+        bosbase_backups::DEFAULT_CONNECT_TIMEOUT,
+        bosbase_backups::DEFAULT_READ_TIMEOUT,
+    )?;
+    let builder = Client::builder(url).http_client(http);
+    Ok(match credentials {
         Credentials::Token(token) => builder.token(token.expose_secret()),
         _ => builder,
-    }
+    })
+}
+
+/// The HTTP client under the SDK, with TLS for https:// servers (rustls).
+///
+/// TLS comes from reqwest's `rustls` feature, handed to the SDK with `http_client()`, rather than
+/// from the SDK's own `rustls` feature: in a workspace build, that feature would be unified into
+/// every test of the SDK, whose error snapshot expects https:// to be refused without it. Never a
+/// total timeout (it would cut long transfers): connect and read timeouts only.
+pub fn http_client(connect: Duration, read: Duration) -> Result<reqwest::Client, CliError> {
+    reqwest::Client::builder()
+        .connect_timeout(connect)
+        .read_timeout(read)
+        .user_agent(concat!("bosbase-backups-cli/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| {
+            CliError::new(
+                crate::error::code::OTHER,
+                crate::error::with_causes(format!("cannot set up the HTTP client: {e}"), &e),
+            )
+        })
 }
