@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod codegen;
+pub mod demo;
 
 use std::path::{Path, PathBuf};
 

@@ -6,6 +6,8 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
+  demo                the main job: build the CLI, start the pinned PocketBase with sample data and
+                      drive the CLI through a whole backup lifecycle (fails if any step does)
   codegen [--check]   regenerate crates/bosbase-backups-api/src/generated.rs from spec/backups.yaml
                       (--check: fail with a diff when the committed file is stale)
   bench [--size MiB] [--runs N] [--list-backups N] [--list-calls N]
@@ -18,11 +20,12 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
-        ["codegen"] => xtask::codegen::write(),
-        ["codegen", "--check"] => xtask::codegen::check(),
-        ["bench", rest @ ..] => {
-            xtask::bench::Options::parse(rest).and_then(|o| xtask::bench::run(&o))
-        }
+        ["demo"] => xtask::demo::run(),
+        ["codegen"] => xtask::codegen::write().map_err(|e| e.to_string()),
+        ["codegen", "--check"] => xtask::codegen::check().map_err(|e| e.to_string()),
+        ["bench", rest @ ..] => xtask::bench::Options::parse(rest)
+            .and_then(|o| xtask::bench::run(&o))
+            .map_err(|e| e.to_string()),
         _ => {
             eprint!("{USAGE}");
             return ExitCode::from(2);

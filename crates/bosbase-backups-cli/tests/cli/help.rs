@@ -1,0 +1,74 @@
+//! `--help` of every command, as golden snapshots: a reviewer sees every change of the interface.
+
+use crate::{bare, run};
+
+const COMMANDS: [&str; 9] = [
+    "list", "create", "upload", "download", "url", "delete", "restore", "prune", "health",
+];
+
+#[test]
+fn top_level_help() {
+    let run = run(bare(), &["--help"]);
+    insta::assert_snapshot!("help", run.ok());
+    // `-h` is the short form, and no command at all is a usage error that shows the commands.
+    assert_eq!(
+        crate::run(bare(), &["-h"]).ok().lines().next(),
+        run.ok().lines().next()
+    );
+    let none = crate::run(bare(), &[]);
+    assert_eq!(none.code, 2, "{none:#?}");
+    assert!(none.stderr.contains("Commands:"), "{none:#?}");
+}
+
+#[test]
+fn every_command_has_help_with_examples() {
+    for command in COMMANDS {
+        let run = run(bare(), &[command, "--help"]);
+        let text = run.ok();
+        assert!(text.contains("\nExamples:\n  "), "{command}: {text}");
+        insta::assert_snapshot!(format!("help_{command}"), text);
+    }
+}
+
+#[test]
+fn help_never_shows_the_environment_values() {
+    let run = run(
+        {
+            let mut cmd = bare();
+            cmd.env("BOSBASE_TOKEN", "secret-token-value")
+                .env("BOSBASE_EMAIL", "who@example.com")
+                .env("BOSBASE_URL", "http://example.invalid");
+            cmd
+        },
+        &["list", "--help"],
+    );
+    let text = run.ok();
+    for secret in ["secret-token-value", "who@example.com", "example.invalid"] {
+        assert!(!text.contains(secret), "{text}");
+    }
+}
+
+#[test]
+fn version() {
+    let run = run(bare(), &["--version"]);
+    assert_eq!(
+        run.ok(),
+        format!("bosbase-backups {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &["frobnicate"][..],
+        &["delete"],
+        &["prune"],
+        &["restore", "a.zip", "--timeout", "soon"],
+        &["list", "--no-such-option"],
+    ] {
+        let run = run(bare(), args);
+        assert_eq!(run.code, 2, "{args:?}: {run:#?}");
+        assert!(run.stderr.starts_with("error: "), "{args:?}: {run:#?}");
+        assert!(run.stdout.is_empty(), "{args:?}: {run:#?}");
+    }
+}
