@@ -633,8 +633,9 @@ Sends a `POST` request to `/api/backups`
     /**Download a backup file
 
 Authorized by a superuser file token in `token`; an `Authorization` header alone is
-answered 403. Supports `Range` (206), so a cut download can be resumed. A range that starts
-past the end is answered 416 with a plain-text body.
+answered 403. Supports `Range` (206), so a cut download can be resumed; a request for several
+ranges is answered with one `multipart/byteranges` body. A malformed range, or one that
+starts past the end, is answered 416 with a plain-text body.
 
 
 Sends a `GET` request to `/api/backups/{key}`
