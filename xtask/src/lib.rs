@@ -1,6 +1,7 @@
 //! The project's automation, as a library so that tests can run the same checks as `cargo xtask`.
 
 pub mod codegen;
+pub mod spec_check;
 
 use std::path::{Path, PathBuf};
 
