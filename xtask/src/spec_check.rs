@@ -4,8 +4,10 @@
 //! 1. Installs the pinned Python tools (`spec-check/requirements.txt`: schemathesis,
 //!    openapi-python-client) into `target/spec-check/venv`, once per version of that file.
 //! 2. On a fresh server, which has no backup to restore: schemathesis on `restoreBackup` alone
-//!    (nothing can succeed, so the server never restarts under it), then `restore_check.py`: a
-//!    real restore through the spec's requests, every answer validated against the spec.
+//!    (nothing can succeed, so the server never restarts under it), then `explicit_check.py`:
+//!    requests random testing may miss (every way to create a backup without a name, each kind
+//!    of download answer) and a real restore, all through the spec's requests, every answer
+//!    validated against the spec.
 //! 3. On a fresh server: schemathesis on every other operation (examples, coverage, fuzzing and
 //!    stateful phases; the checks and the auth are in `spec-check/schemathesis.toml` and
 //!    `spec-check/hooks.py`).
@@ -58,13 +60,13 @@ pub fn run() -> Result<(), String> {
             ),
         )?;
 
-        step("restoreBackup, a real restore (restore_check.py)");
+        step("unnamed creates, every kind of download, a real restore (explicit_check.py)");
         let mut command = python(&venv);
         command
-            .arg(spec_check_dir().join("restore_check.py"))
+            .arg(spec_check_dir().join("explicit_check.py"))
             .arg(SPEC)
             .arg(server.url());
-        on_failure(&server, run_step(&mut command, "restore_check.py"))?;
+        on_failure(&server, run_step(&mut command, "explicit_check.py"))?;
     }
 
     step("every other operation, random requests and chains of calls (schemathesis)");
