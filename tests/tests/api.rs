@@ -111,16 +111,14 @@ async fn create_list_download_delete() {
     assert!(su.list_backups().await.unwrap().into_inner().is_empty());
 
     assert_eq!(
-        su.create_backup(&named("first.zip"))
+        su.create_backup(Some(&named("first.zip")))
             .await
             .unwrap()
             .status(),
         204
     );
-    // No name: the server picks one.
-    su.create_backup(&CreateBackupRequest { name: None })
-        .await
-        .unwrap();
+    // No name (here a `null` body): the server picks one.
+    su.create_backup(None).await.unwrap();
 
     let mut list = su.list_backups().await.unwrap().into_inner();
     list.sort_by(|a, b| a.key.cmp(&b.key));
@@ -177,8 +175,8 @@ async fn create_list_download_delete() {
 async fn create_errors_carry_per_field_codes() {
     let server = TestServer::start();
     let su = superuser(&server).await;
-    su.create_backup(&named("taken.zip")).await.unwrap();
-    let (status, body) = api_error(su.create_backup(&named("taken.zip")).await);
+    su.create_backup(Some(&named("taken.zip"))).await.unwrap();
+    let (status, body) = api_error(su.create_backup(Some(&named("taken.zip"))).await);
     assert_eq!(status, 400);
     assert_eq!(body.data["name"].code, "validation_backup_name_exists");
 }
@@ -187,8 +185,8 @@ async fn create_errors_carry_per_field_codes() {
 async fn restore_restarts_the_server_on_the_backup_data() {
     let server = TestServer::start();
     let su = superuser(&server).await;
-    su.create_backup(&named("before.zip")).await.unwrap();
-    su.create_backup(&named("after.zip")).await.unwrap();
+    su.create_backup(Some(&named("before.zip"))).await.unwrap();
+    su.create_backup(Some(&named("after.zip"))).await.unwrap();
     su.delete_backup("after.zip").await.unwrap();
 
     assert_eq!(su.restore_backup("before.zip").await.unwrap().status(), 204);
@@ -253,7 +251,10 @@ async fn no_token_is_401() {
     assert!(body.data.is_empty());
     assert_eq!(api_error(guest.create_file_token().await).0, 401);
     assert_eq!(api_error(guest.auth_refresh().await).0, 401);
-    assert_eq!(api_error(guest.create_backup(&named("x.zip")).await).0, 401);
+    assert_eq!(
+        api_error(guest.create_backup(Some(&named("x.zip"))).await).0,
+        401
+    );
     assert_eq!(api_error(guest.delete_backup("x.zip").await).0, 401);
     assert_eq!(api_error(guest.restore_backup("x.zip").await).0, 401);
 }
@@ -262,7 +263,7 @@ async fn no_token_is_401() {
 async fn download_without_a_file_token_is_403() {
     let server = TestServer::start();
     let su = superuser(&server).await;
-    su.create_backup(&named("a.zip")).await.unwrap();
+    su.create_backup(Some(&named("a.zip"))).await.unwrap();
     // The superuser's auth token is not a file token.
     let auth_token = login(&server).await;
     let (status, body) = api_error(su.download_backup("a.zip", &auth_token, None).await);
@@ -313,14 +314,17 @@ async fn a_regular_user_is_403() {
     let (status, body) = api_error(user.list_backups().await);
     assert_eq!(status, 403);
     assert_eq!(body.status, 403);
-    assert_eq!(api_error(user.create_backup(&named("x.zip")).await).0, 403);
+    assert_eq!(
+        api_error(user.create_backup(Some(&named("x.zip"))).await).0,
+        403
+    );
 }
 
 #[tokio::test]
 async fn a_range_past_the_end_is_416_as_an_unexpected_response() {
     let server = TestServer::start();
     let su = superuser(&server).await;
-    su.create_backup(&named("a.zip")).await.unwrap();
+    su.create_backup(Some(&named("a.zip"))).await.unwrap();
     let token = su.create_file_token().await.unwrap().into_inner().token;
     match su
         .download_backup("a.zip", &token, Some("bytes=999999999-"))
@@ -361,7 +365,7 @@ async fn extra_headers_and_query_reach_the_server() {
 async fn list_logs_pages_the_server_log() {
     let server = TestServer::start();
     let su = superuser(&server).await;
-    su.create_backup(&named("a.zip")).await.unwrap();
+    su.create_backup(Some(&named("a.zip"))).await.unwrap();
     // The server writes its log in batches: wait for the entries to appear.
     let mut logs = None;
     for _ in 0..50 {

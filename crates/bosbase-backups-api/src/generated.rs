@@ -95,7 +95,8 @@ instead of `T`, e.g. `2026-11-26 10:35:34.349Z`.
         }
     }
     /**A backup name the server accepts on create: lowercase letters, digits, `_` and `-`, ending
-in `.zip`, 1 to 150 characters, and unused.
+in `.zip`, at most 150 characters, and unused. The empty name is accepted too and means
+the same as no name: the server picks one.
 */
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
@@ -120,9 +121,9 @@ in `.zip`, 1 to 150 characters, and unused.
                 return Err("longer than 150 characters".into());
             }
             static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[a-z0-9_-]+\\.zip$").unwrap() });
+            { ::regress::Regex::new("^([a-z0-9_-]+\\.zip)?$").unwrap() });
             if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^[a-z0-9_-]+\\.zip$\"".into());
+                return Err("doesn't match pattern \"^([a-z0-9_-]+\\.zip)?$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -155,7 +156,9 @@ in `.zip`, 1 to 150 characters, and unused.
                 })
         }
     }
-    ///Leave `name` out for a name the server chooses.
+    /**Leave `name` out (or send it empty or `null`, or send no body or a `null` body) for a name
+the server chooses.
+*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CreateBackupRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -603,9 +606,9 @@ Sends a `GET` request to `/api/backups`
     }
     /**Create a backup of the server's data
 
-Synchronous: answers when the zip is written. Without a name (or with an empty body) the
-server picks `pb_backup_<app>_<yyyymmddhhmmss>.zip`, and does not say which: list to find
-it. Answers 400 while another backup or restore runs.
+Synchronous: answers when the zip is written. Without a name (no body, a `null` body, or a
+name left out, empty or `null`) the server picks `pb_backup_<app>_<yyyymmddhhmmss>.zip`,
+and does not say which: list to find it. Answers 400 while another backup or restore runs.
 
 
 Sends a `POST` request to `/api/backups`
@@ -613,7 +616,7 @@ Sends a `POST` request to `/api/backups`
 */
     pub async fn create_backup<'a>(
         &'a self,
-        body: &'a types::CreateBackupRequest,
+        body: Option<&'a types::CreateBackupRequest>,
     ) -> Result<ResponseValue<()>, Error<types::ApiError>> {
         let url = format!("{}/api/backups", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -657,8 +660,9 @@ Sends a `POST` request to `/api/backups`
     /**Download a backup file
 
 Authorized by a superuser file token in `token`; an `Authorization` header alone is
-answered 403. Supports `Range` (206), so a cut download can be resumed. A range that starts
-past the end is answered 416 with a plain-text body.
+answered 403. Supports `Range` (206), so a cut download can be resumed; a request for several
+ranges is answered with one `multipart/byteranges` body. A malformed range, or one that
+starts past the end, is answered 416 with a plain-text body.
 
 
 Sends a `GET` request to `/api/backups/{key}`

@@ -223,7 +223,7 @@ impl CreateBackup<'_> {
         let body = &body;
         while_busy(self.client, self.wait, || {
             self.client.call(route, &self.opts, None, |api| async move {
-                api.create_backup(body).await
+                api.create_backup(Some(body)).await
             })
         })
         .await?;
@@ -260,7 +260,7 @@ impl CreateAutoBackup<'_> {
         let body = &CreateBackupRequest { name: None };
         let rv = while_busy(self.client, self.wait, || {
             self.client.call(route, &self.opts, None, |api| async move {
-                api.create_backup(body).await
+                api.create_backup(Some(body)).await
             })
         })
         .await?;
