@@ -370,7 +370,7 @@ async fn list_logs_pages_the_server_log() {
     let mut logs = None;
     for _ in 0..50 {
         let page = su
-            .list_logs(None, None, std::num::NonZeroU64::new(5), Some("-created"))
+            .list_logs(None, None, Some(5), Some("-created"))
             .await
             .unwrap()
             .into_inner();

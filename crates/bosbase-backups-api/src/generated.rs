@@ -847,15 +847,15 @@ Sends a `GET` request to `/api/logs`
 
 Arguments:
 - `filter`: A PocketBase filter, e.g. `message = "Failed to restore backup"`
-- `page`
-- `per_page`
+- `page`: The page, from 1 (the server reads smaller values as 1)
+- `per_page`: Entries per page, 30 by default (the server clamps it to 1..1000)
 - `sort`: e.g. `-created`
 */
     pub async fn list_logs<'a>(
         &'a self,
         filter: Option<&'a str>,
-        page: Option<::std::num::NonZeroU64>,
-        per_page: Option<::std::num::NonZeroU64>,
+        page: Option<i64>,
+        per_page: Option<i64>,
         sort: Option<&'a str>,
     ) -> Result<ResponseValue<types::LogList>, Error<types::ApiError>> {
         let url = format!("{}/api/logs", self.baseurl,);

@@ -194,7 +194,7 @@ impl<'a> RestoreAndWait<'a> {
                 api.list_logs(
                     Some(filter),
                     None,
-                    std::num::NonZeroU64::new(20),
+                    Some(20),
                     Some("-created"),
                 )
                 .await
