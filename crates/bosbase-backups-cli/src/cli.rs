@@ -111,6 +111,13 @@ pub enum Command {
         /// Overwrite PATH if it exists
         #[arg(long)]
         force: bool,
+        /// Go on from PATH.part, which an interrupted download left, instead of starting again
+        #[arg(long)]
+        resume: bool,
+        /// Do not wait for the file to reach the disk before renaming it into place (faster; the
+        /// backup may be lost or incomplete after a power cut)
+        #[arg(long)]
+        no_fsync: bool,
     },
 
     /// Print a download URL with a fresh file token
@@ -145,6 +152,10 @@ pub enum Command {
         /// Give up waiting after this many seconds (the restore goes on on the server)
         #[arg(long, value_name = "SECONDS", default_value_t = 120)]
         timeout: u64,
+        /// Skip the check that the backup is a zip with data.db (the server then checks, and a
+        /// failure is read from its log)
+        #[arg(long)]
+        force: bool,
     },
 
     /// Delete older backups, keeping the newest N (asks first)

@@ -12,9 +12,7 @@ use serde::Serialize;
 use crate::cli::{Cli, Command, Global};
 use crate::error::{CliError, code, server_url};
 use crate::output::{self, BackupJson, human_size, print, print_json};
-use crate::restore_wait;
 use crate::session::{Credentials, Session};
-use crate::zipcheck;
 
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     let g = &cli.global;
@@ -22,7 +20,13 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::List => list(g).await,
         Command::Create { name } => create(g, name).await,
         Command::Upload { file, name, force } => upload(g, &file, name, force).await,
-        Command::Download { key, output, force } => download(g, &key, output, force).await,
+        Command::Download {
+            key,
+            output,
+            force,
+            resume,
+            no_fsync,
+        } => download(g, &key, output, force, resume, no_fsync).await,
         Command::Url { key } => url(g, &key).await,
         Command::Delete { keys, yes } => delete(g, keys, yes).await,
         Command::Restore {
@@ -30,7 +34,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             yes,
             no_wait,
             timeout,
-        } => restore(g, &key, yes, no_wait, Duration::from_secs(timeout)).await,
+            force,
+        } => restore(g, &key, yes, no_wait, Duration::from_secs(timeout), force).await,
         Command::Prune {
             keep_last,
             pattern,
@@ -149,20 +154,18 @@ async fn upload(
         }
     };
     if !force {
-        match zipcheck::check(file) {
-            Ok(Ok(())) => {}
-            Ok(Err(problem)) => {
-                return Err(CliError::usage(format!(
-                    "{shown} is not a backup the server can restore: {problem}; pass --force to \
-                     upload it anyway"
-                )));
-            }
-            Err(e) => return Err(CliError::io(format!("cannot read {shown}"), &e)),
-        }
+        bosbase_backups::verify_file(file)
+            .await
+            .map_err(|e| CliError::usage(format!("{e}; pass --force to upload it anyway")))?;
     }
     let s = open(g).await?;
     let bar = progress_bar(g, "uploading", Some(meta.len()));
-    let mut request = s.client.backups().upload_file(file).name(name.as_str());
+    let mut request = s
+        .client
+        .backups()
+        .upload_file(file)
+        .name(name.as_str())
+        .force(force);
     if let Some(bar) = bar.clone() {
         request = request.progress(move |p: Progress| {
             bar.set_position(p.transferred);
@@ -201,24 +204,11 @@ fn progress_bar(g: &Global, verb: &str, total: Option<u64>) -> Option<ProgressBa
     Some(bar)
 }
 
-/// Keys come from the server's list, so any listed key is accepted, except those that could
-/// address something other than a backup file (the SDK's rule, checked here before any request
-/// so that a bad key among several fails before anything is deleted).
+/// Every key is checked before any request, so that a bad key among several fails before anything
+/// is deleted.
 fn check_key(key: &str) -> Result<(), CliError> {
-    let why = if key.is_empty() {
-        "it is empty"
-    } else if key == "." || key == ".." {
-        "it names a directory"
-    } else if key.contains(['/', '\\']) {
-        "it contains a path separator"
-    } else if key.chars().any(char::is_control) {
-        "it contains a control character"
-    } else {
-        return Ok(());
-    };
-    Err(CliError::usage(format!(
-        "invalid backup key {key:?}: {why}; use a key as `bosbase-backups list` shows it"
-    )))
+    bosbase_backups::check_key(key)
+        .map_err(|e| CliError::usage(e.to_string().replace("`list`", "`bosbase-backups list`")))
 }
 
 enum Destination {
@@ -231,6 +221,8 @@ async fn download(
     key: &str,
     output: Option<PathBuf>,
     force: bool,
+    resume: bool,
+    no_fsync: bool,
 ) -> Result<(), CliError> {
     check_key(key)?;
     let dest = match output {
@@ -255,7 +247,12 @@ async fn download(
     }
     let s = open(g).await?;
     let bar = progress_bar(g, "downloading", None);
-    let mut request = s.client.backups().download(key);
+    let mut request = s
+        .client
+        .backups()
+        .download(key)
+        .resume(resume)
+        .fsync(!no_fsync);
     if let Some(bar) = bar.clone() {
         request = request.progress(move |p: Progress| {
             if let Some(total) = p.total {
@@ -460,6 +457,7 @@ async fn restore(
     yes: bool,
     no_wait: bool,
     timeout: Duration,
+    force: bool,
 ) -> Result<(), CliError> {
     check_key(key)?;
     if timeout.is_zero() && !no_wait {
@@ -496,56 +494,32 @@ async fn restore(
             print(&format!("{key}: restore accepted\n")).map_err(io_out)
         };
     }
-    let watch = restore_wait::prepare(&s.client, key).await;
-    s.client.backups().restore(key).await?;
     note(
         g,
         &format!(
-            "restore of {key} accepted; waiting for {} to restore it and restart (up to {} s)",
+            "restoring {key}: {} restores it and restarts; waiting for the outcome (up to {} s)",
             server_url(),
             timeout.as_secs()
         ),
     );
-    let outcome = restore_wait::wait(watch, &s.client, key, timeout, &|m| note(g, m)).await?;
-    // The server runs on the backup's data now, with the backup's superusers.
-    let relogin = s.login_again().await;
-    let confirmed = match relogin {
-        Ok(()) => s
-            .client
-            .backups()
-            .list()
-            .await
-            .map(|_| ())
-            .map_err(CliError::from),
-        Err(e) => Err(e),
-    };
-    if let Err(e) = confirmed {
-        return Err(if e.code == code::AUTH {
-            CliError::auth(format!(
-                "{key} was restored and {} restarted on its data, but it refuses these \
-                 credentials now: a restore replaces the superusers with the backup's; log in as \
-                 one of those",
-                server_url()
-            ))
-        } else {
-            CliError::new(
-                e.code,
-                format!(
-                    "{key} was restored and {} restarted, but listing its backups failed: {}",
-                    server_url(),
-                    e.message
-                ),
-            )
-        });
+    let mut request = s.client.backups().restore_and_wait(key).timeout(timeout);
+    if force {
+        request = request.skip_check();
     }
-    let secs = (outcome.waited.as_secs_f64() * 10.0).round() / 10.0;
-    if !outcome.restart_seen {
-        note(
-            g,
-            "the restart was too quick to see; the server logged no failure and released its \
-             backup lock",
-        );
+    let report = request.await.map_err(|e| match e {
+        bosbase_backups::Error::NotABackup { .. } => CliError::usage(format!(
+            "{e}; nothing was restored (--force asks the server anyway)"
+        )),
+        e => CliError::from(e),
+    })?;
+    if !report.authorized {
+        return Err(CliError::auth(format!(
+            "{key} was restored and {} restarted on its data, but it refuses these credentials \
+             now: a restore replaces the superusers with the backup's; log in as one of those",
+            server_url()
+        )));
     }
+    let secs = (report.elapsed.as_secs_f64() * 10.0).round() / 10.0;
     if g.json {
         print_json(&RestoreJson {
             key,

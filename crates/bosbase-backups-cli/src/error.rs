@@ -126,13 +126,16 @@ impl From<bosbase_backups::Error> for CliError {
     fn from(e: bosbase_backups::Error) -> Self {
         use bosbase_backups::Error as E;
         let code = match &e {
-            E::InvalidName(_) | E::InvalidKey(_) | E::Config(_) => code::USAGE,
+            E::InvalidName(_) | E::InvalidKey(_) | E::Config(_) | E::NotABackup { .. } => {
+                code::USAGE
+            }
             E::Unauthorized { .. } | E::Forbidden { .. } => code::AUTH,
             E::NotFound { .. } => code::NOT_FOUND,
             E::Busy { .. } => code::BUSY,
-            E::Api { .. } | E::InvalidResponse(_) => code::SERVER,
+            E::Api { .. } | E::InvalidResponse(_) | E::RestoreFailed { .. } => code::SERVER,
+            E::RestoreTimeout { .. } => code::TIMEOUT,
             E::Io { .. } | E::Stream(_) => code::IO,
-            E::Transport(_) => code::UNREACHABLE,
+            E::Transport(_) | E::Interrupted { .. } => code::UNREACHABLE,
             _ => code::OTHER,
         };
         let message = match &e {

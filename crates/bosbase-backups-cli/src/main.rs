@@ -5,9 +5,7 @@ mod cli;
 mod commands;
 mod error;
 mod output;
-mod restore_wait;
 mod session;
-mod zipcheck;
 
 use std::process::ExitCode;
 

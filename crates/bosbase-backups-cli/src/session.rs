@@ -83,10 +83,10 @@ impl Credentials {
     }
 }
 
-/// A client for the server, logged in when credentials were given.
+/// A client for the server, logged in when credentials were given. The SDK keeps the password
+/// and logs in again by itself when a restore replaced the superusers.
 pub struct Session {
     pub client: Client,
-    pub credentials: Credentials,
 }
 
 impl Session {
@@ -109,20 +109,7 @@ impl Session {
                 .auth_with_password(email, password.expose_secret())
                 .await?;
         }
-        Ok(Session {
-            client,
-            credentials,
-        })
-    }
-
-    /// Logs in again with the password, if there is one (after a restore replaced the data).
-    pub async fn login_again(&self) -> Result<(), CliError> {
-        if let Credentials::Password { email, password } = &self.credentials {
-            self.client
-                .auth_with_password(email, password.expose_secret())
-                .await?;
-        }
-        Ok(())
+        Ok(Session { client })
     }
 }
 

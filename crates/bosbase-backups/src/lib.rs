@@ -92,11 +92,12 @@ pub use download::DownloadBackup;
 pub use error::{Error, FieldError, Result};
 pub use files::{FileToken, FileTokenRequest, Files};
 pub use models::{BackupInfo, Health, HealthData, Superuser, pocketbase_time};
-pub use name::{BackupName, KeyError, MAX_NAME_LEN, NameError};
+pub use name::{BackupName, KeyError, MAX_NAME_LEN, NameError, check_key};
 pub use progress::Progress;
 pub use requests::HealthRequest;
 pub use restore::{DEFAULT_RESTORE_TIMEOUT, RestoreAndWait, RestoreReport};
 pub use upload::UploadBackup;
+pub use zipcheck::verify_file;
 
 /// The generated low-level client, for what this crate does not cover.
 pub use bosbase_backups_api as api;

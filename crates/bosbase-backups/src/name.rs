@@ -163,8 +163,9 @@ pub struct KeyError {
     why: &'static str,
 }
 
-/// Checks that `key` can only address a backup file.
-pub(crate) fn check_key(key: &str) -> Result<(), KeyError> {
+/// Checks that `key` can only address a backup file: not empty, not `.` or `..`, no path
+/// separator, no control character. Every call that takes a key checks it before sending.
+pub fn check_key(key: &str) -> Result<(), KeyError> {
     let why = if key.is_empty() {
         "it is empty"
     } else if key == "." || key == ".." {

@@ -191,13 +191,8 @@ impl<'a> RestoreAndWait<'a> {
         let logs = self
             .client
             .call(route, &RequestOptions::default(), None, |api| async move {
-                api.list_logs(
-                    Some(filter),
-                    None,
-                    Some(20),
-                    Some("-created"),
-                )
-                .await
+                api.list_logs(Some(filter), None, Some(20), Some("-created"))
+                    .await
             })
             .await?
             .into_inner();

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::name::{BackupName, NameError};
 use crate::progress::{Progress, ProgressFn};
 use crate::requests::{into_future, request_options};
-use crate::zipcheck::{self, LocalFile};
+use crate::zipcheck;
 
 /// Read size for upload bodies: large enough for few syscalls, small enough to stay constant.
 pub(crate) const CHUNK: usize = 256 * 1024;
@@ -115,13 +115,7 @@ impl<'a> UploadBackup<'a> {
             Source::Reader(_, len) => (None, Some(*len)),
         };
         if let (true, Some(path)) = (self.check, &path) {
-            let mut file = LocalFile::open(path).await?;
-            if let Err(why) = zipcheck::check(&mut file).await? {
-                return Err(Error::NotABackup {
-                    what: path.display().to_string(),
-                    why: why.describe(),
-                });
-            }
+            zipcheck::verify_file(path).await?;
         }
         // The server reads the whole body before it says the name is taken: say it first. This
         // also makes a backup under this name after a failure ours, to clean up.

@@ -142,6 +142,20 @@ fn u64_at(b: &[u8], i: usize) -> u64 {
     u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"))
 }
 
+/// Checks that the local file at `path` is a PocketBase backup (a zip whose central directory lists
+/// `data.db`), reading only its end and its central directory. Uploads do this themselves; this is
+/// for checking before anything else happens.
+pub async fn verify_file(path: &std::path::Path) -> Result<()> {
+    let mut file = LocalFile::open(path).await?;
+    match check(&mut file).await? {
+        Ok(()) => Ok(()),
+        Err(why) => Err(Error::NotABackup {
+            what: path.display().to_string(),
+            why: why.describe(),
+        }),
+    }
+}
+
 /// A local file.
 pub(crate) struct LocalFile {
     file: tokio::fs::File,

@@ -37,7 +37,7 @@ fn bad_input_fails_before_any_request() {
         (&["create", "Bad.zip"], 2, "invalid backup name \"Bad.zip\""),
         (&["create", "backup.tar"], 2, "must end in \".zip\""),
         (&["upload", text], 2, "not a zip file"),
-        (&["upload", no_db], 2, "without a data.db"),
+        (&["upload", no_db], 2, "without data.db"),
         (
             &["upload", bad_name],
             2,

@@ -225,3 +225,46 @@ fn credentials_from_every_source() {
     );
     assert_eq!(run.json()[0]["key"], "a.zip");
 }
+
+#[test]
+fn download_resume_goes_on_from_the_part_file() {
+    let server = TestServer::start();
+    run(cli(&server), &["create", "a.zip"]).ok();
+    let original = std::fs::read(server.data_dir().join("backups/a.zip")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("a.zip");
+    let part = dir.path().join("a.zip.part");
+    // What an interrupted download leaves: the first part of the file.
+    let half = original.len() / 2;
+    std::fs::write(&part, &original[..half]).unwrap();
+    run(
+        cli(&server),
+        &[
+            "download",
+            "a.zip",
+            "-o",
+            dest.to_str().unwrap(),
+            "--resume",
+        ],
+    )
+    .ok();
+    assert_eq!(std::fs::read(&dest).unwrap(), original);
+    assert!(!part.exists());
+
+    // Without --resume a stale .part is started over, not appended to.
+    std::fs::write(&part, b"garbage that is not the backup").unwrap();
+    let fresh = dir.path().join("fresh.zip");
+    std::fs::rename(&part, dir.path().join("fresh.zip.part")).unwrap();
+    run(
+        cli(&server),
+        &[
+            "download",
+            "a.zip",
+            "-o",
+            fresh.to_str().unwrap(),
+            "--no-fsync",
+        ],
+    )
+    .ok();
+    assert_eq!(std::fs::read(&fresh).unwrap(), original);
+}
