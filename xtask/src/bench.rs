@@ -219,6 +219,45 @@ pub fn run(options: &Options) -> Result<(), Error> {
     Ok(())
 }
 
+/// Who moves the bytes.
+#[derive(Clone, Copy, PartialEq)]
+enum Tool {
+    Cli,
+    /// The CLI with its progress bar drawn, on a pseudo-terminal made by `script`.
+    CliBar,
+    Curl,
+}
+
+impl Tool {
+    fn name(self) -> &'static str {
+        match self {
+            Tool::Cli => "CLI",
+            Tool::CliBar => "CLI, progress bar",
+            Tool::Curl => "curl",
+        }
+    }
+}
+
+/// The CLI with `args`, either plainly (quiet) or with its progress bar on a pseudo-terminal.
+fn cli_command(cli: &Path, token: &str, url: &str, bar: bool, args: &[&str]) -> Command {
+    if bar {
+        let quoted: Vec<String> = std::iter::once(cli.display().to_string())
+            .chain(["--url", url].iter().chain(args).map(|a| a.to_string()))
+            .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+            .collect();
+        let mut cmd = Command::new("script");
+        cmd.env("BOSBASE_TOKEN", token)
+            .args(["-qec", &quoted.join(" "), "/dev/null"]);
+        cmd
+    } else {
+        let mut cmd = Command::new(cli);
+        cmd.env("BOSBASE_TOKEN", token)
+            .args(["--url", url, "--quiet"])
+            .args(args);
+        cmd
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn transfers(
     cli: &Path,
@@ -231,89 +270,85 @@ fn transfers(
     runs: usize,
     work: &Path,
 ) -> Result<Vec<Row>, Error> {
-    let mut up_sdk = Vec::new();
-    let mut up_curl = Vec::new();
-    let mut down_sdk = Vec::new();
-    let mut down_curl = Vec::new();
+    let mut tools = vec![Tool::Cli, Tool::Curl];
+    // The bar's cost, where `script` can give the CLI a terminal to draw it on.
+    if Command::new("script").arg("--version").output().is_ok() {
+        tools.insert(1, Tool::CliBar);
+    }
+    let mut up: Vec<Vec<Sample>> = vec![Vec::new(); tools.len()];
+    let mut down: Vec<Vec<Sample>> = vec![Vec::new(); tools.len()];
     let out = work.join("download.zip");
+    let out_arg = out.display().to_string();
+    let source_arg = source.display().to_string();
     let curl_config = work.join("curl-download");
     for run in 0..runs {
         eprintln!(
-            "{mib} MiB, run {}/{runs}: upload and download, CLI and curl interleaved",
+            "{mib} MiB, run {}/{runs}: upload and download, interleaved",
             run + 1
         );
-        let key = format!("bench_{run}.zip");
-        // Interleaved, and the order alternates, so neither tool always gets the warmer cache.
-        let order: [bool; 2] = if run % 2 == 0 {
-            [true, false]
-        } else {
-            [false, true]
-        };
-        for sdk in order {
-            if sdk {
-                up_sdk.push(measure(
-                    Command::new(cli)
-                        .env("BOSBASE_TOKEN", token)
-                        .args(["--url", url, "--quiet", "upload"])
-                        .arg(source)
-                        .args(["--name", &key]),
-                )?);
-            } else {
-                up_curl.push(measure(
-                    Command::new("curl")
-                        .args(["-sS", "--fail", "-o", "/dev/null", "-H"])
+        // Interleaved, and the order rotates, so that no tool always gets the warmer cache.
+        let mut order: Vec<usize> = (0..tools.len()).collect();
+        order.rotate_left(run % tools.len());
+        for &i in &order {
+            let key = format!("bench_{run}_{i}.zip");
+            let mut cmd = match tools[i] {
+                Tool::Curl => {
+                    let mut cmd = Command::new("curl");
+                    cmd.args(["-sS", "--fail", "-o", "/dev/null", "-H"])
                         .arg(format!("@{}", header.display()))
                         .arg("-F")
                         .arg(format!(
-                            "file=@{};filename=curl_{key};type=application/zip",
-                            source.display()
+                            "file=@{source_arg};filename={key};type=application/zip"
                         ))
-                        .arg(format!("{url}/api/backups/upload")),
-                )?);
-            }
-            // Only one copy of each on the server: disk is the limit for large sizes.
-            delete(
-                url,
-                token,
-                &if sdk {
-                    key.clone()
-                } else {
-                    format!("curl_{key}")
-                },
-            )?;
-        }
-        upload_for_download(url, token, source, &key)?;
-        for sdk in order {
-            if sdk {
-                down_sdk.push(measure(
-                    Command::new(cli)
-                        .env("BOSBASE_TOKEN", token)
-                        .args(["--url", url, "--quiet", "download", &key, "-o"])
-                        .arg(&out),
-                )?);
-            } else {
-                let file_token = json_post(
+                        .arg(format!("{url}/api/backups/upload"));
+                    cmd
+                }
+                tool => cli_command(
+                    cli,
+                    token,
                     url,
-                    "/api/files/token",
-                    Some(token),
-                    &serde_json::json!({}),
-                )?["token"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string();
-                std::fs::write(
-                    &curl_config,
-                    format!("url = \"{url}/api/backups/{key}?token={file_token}\"\n"),
-                )
-                .map_err(|e| err(e.to_string()))?;
-                down_curl.push(measure(
-                    Command::new("curl")
-                        .args(["-sS", "--fail", "-o"])
-                        .arg(&out)
-                        .arg("-K")
-                        .arg(&curl_config),
-                )?);
-            }
+                    tool == Tool::CliBar,
+                    &["upload", &source_arg, "--name", &key],
+                ),
+            };
+            up[i].push(measure(&mut cmd)?);
+            // One copy at a time on the server: disk is the limit for large sizes.
+            delete(url, token, &key)?;
+        }
+        let key = format!("bench_{run}.zip");
+        upload_for_download(url, token, source, &key)?;
+        for &i in &order {
+            let mut cmd = match tools[i] {
+                Tool::Curl => {
+                    let file_token = json_post(
+                        url,
+                        "/api/files/token",
+                        Some(token),
+                        &serde_json::json!({}),
+                    )?["token"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string();
+                    // The URL with its file token goes through a config file, not the arguments.
+                    std::fs::write(
+                        &curl_config,
+                        format!("url = \"{url}/api/backups/{key}?token={file_token}\"\n"),
+                    )
+                    .map_err(|e| err(e.to_string()))?;
+                    let mut cmd = Command::new("curl");
+                    cmd.args(["-sS", "--fail", "-o", &out_arg, "-K"])
+                        .arg(&curl_config);
+                    cmd
+                }
+                tool => cli_command(
+                    cli,
+                    token,
+                    url,
+                    tool == Tool::CliBar,
+                    &["download", &key, "-o", &out_arg],
+                ),
+            };
+            down[i].push(measure(&mut cmd)?);
             let got = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
             if got != bytes {
                 return Err(err(format!("a download has {got} bytes, expected {bytes}")));
@@ -322,40 +357,20 @@ fn transfers(
         }
         delete(url, token, &key)?;
     }
-    Ok(vec![
-        Row {
-            op: "upload",
-            size_mib: mib,
-            tool: "CLI",
-            samples: up_sdk,
-            bytes,
-            per_call: false,
-        },
-        Row {
-            op: "upload",
-            size_mib: mib,
-            tool: "curl",
-            samples: up_curl,
-            bytes,
-            per_call: false,
-        },
-        Row {
-            op: "download",
-            size_mib: mib,
-            tool: "CLI",
-            samples: down_sdk,
-            bytes,
-            per_call: false,
-        },
-        Row {
-            op: "download",
-            size_mib: mib,
-            tool: "curl",
-            samples: down_curl,
-            bytes,
-            per_call: false,
-        },
-    ])
+    let mut rows = Vec::new();
+    for (op, samples) in [("upload", up), ("download", down)] {
+        for (tool, samples) in tools.iter().zip(samples) {
+            rows.push(Row {
+                op,
+                size_mib: mib,
+                tool: tool.name(),
+                samples,
+                bytes,
+                per_call: false,
+            });
+        }
+    }
+    Ok(rows)
 }
 
 fn upload_for_download(url: &str, token: &str, source: &Path, key: &str) -> Result<(), Error> {
