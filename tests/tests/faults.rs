@@ -22,22 +22,9 @@ fn sha256(path: &Path) -> Vec<u8> {
 }
 
 /// Puts an incompressible file of `mib` MiB straight into the server's backups dir.
-fn place_backup(server: &TestServer, key: &str, mib: usize) -> Vec<u8> {
+fn place_backup(server: &TestServer, key: &str, mib: u64) -> Vec<u8> {
     let path = server.data_dir().join("backups").join(key);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
-    let mut x: u64 = 0x1234_5678_9ABC_DEF1;
-    let mut block = vec![0u8; 1 << 20];
-    for _ in 0..mib {
-        for b in block.chunks_mut(8) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            b.copy_from_slice(&x.to_le_bytes());
-        }
-        file.write_all(&block).unwrap();
-    }
-    drop(file);
+    bosbase_backups_tests::incompressible_file(&path, mib);
     sha256(&path)
 }
 

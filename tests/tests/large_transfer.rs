@@ -4,7 +4,7 @@
 use bosbase_backups::Client;
 use bosbase_backups_tests::{EMAIL, PASSWORD, TestServer};
 use sha2::{Digest, Sha256};
-use std::io::{Read, Write};
+use std::io::Read;
 
 const SIZE_MIB: usize = 256;
 
@@ -13,33 +13,6 @@ fn peak_rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
     let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
-/// Streams a stored (incompressible) backup zip of about `mib` MiB to `path`; returns its SHA-256.
-fn write_large_backup(path: &std::path::Path, mib: usize) -> Vec<u8> {
-    {
-        let file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-        let mut zip = zip::ZipWriter::new(file);
-        let opts = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Stored)
-            .large_file(true);
-        zip.start_file("data.db", opts).unwrap();
-        zip.write_all(b"SQLite format 3\0").unwrap();
-        zip.start_file("storage/random.bin", opts).unwrap();
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut block = vec![0u8; 1 << 20];
-        for _ in 0..mib {
-            for b in block.chunks_mut(8) {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                b.copy_from_slice(&x.to_le_bytes());
-            }
-            zip.write_all(&block).unwrap();
-        }
-        zip.finish().unwrap();
-    }
-    sha256(path)
 }
 
 fn sha256(path: &std::path::Path) -> Vec<u8> {
@@ -61,7 +34,8 @@ async fn a_256_mib_round_trip_is_identical_in_constant_memory() {
     let server = TestServer::start();
     let dir = tempfile::tempdir_in(bosbase_backups_tests::target_dir()).unwrap();
     let source = dir.path().join("large.zip");
-    let digest = write_large_backup(&source, SIZE_MIB);
+    bosbase_backups_tests::write_backup_zip(&source, SIZE_MIB as u64).unwrap();
+    let digest = sha256(&source);
     let len = std::fs::metadata(&source).unwrap().len();
 
     let client = Client::new(server.url()).unwrap();

@@ -3,7 +3,6 @@
 //! with JSON, to `target/bench/`. Figures, not assertions: nothing here fails on a slow machine.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -103,34 +102,11 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
-/// Streams a stored zip with `data.db` and `mib` MiB of incompressible data: a valid backup that
-/// neither side can compress.
+/// A stored zip with `data.db` and `mib` MiB of incompressible data: a valid backup that neither
+/// side can compress.
 fn write_backup(path: &Path, mib: u64) -> Result<(), Error> {
-    let file = std::fs::File::create(path)
-        .map_err(|e| err(format!("cannot create {}: {e}", path.display())))?;
-    let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Stored)
-        .large_file(true);
-    let io = |e: std::io::Error| err(format!("cannot write {}: {e}", path.display()));
-    zip.start_file("data.db", opts)
-        .map_err(|e| err(e.to_string()))?;
-    zip.write_all(b"SQLite format 3\0").map_err(io)?;
-    zip.start_file("storage/random.bin", opts)
-        .map_err(|e| err(e.to_string()))?;
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut block = vec![0u8; 1 << 20];
-    for _ in 0..mib {
-        for b in block.chunks_mut(8) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            b.copy_from_slice(&x.to_le_bytes());
-        }
-        zip.write_all(&block).map_err(io)?;
-    }
-    zip.finish().map_err(|e| err(e.to_string()))?;
-    Ok(())
+    bosbase_backups_tests::write_backup_zip(path, mib)
+        .map_err(|e| err(format!("cannot write {}: {e}", path.display())))
 }
 
 struct Row {

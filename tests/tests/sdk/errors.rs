@@ -8,22 +8,8 @@ use bosbase_backups_tests::TestServer;
 use crate::{login, regular_user_token, write_backup_zip};
 
 /// Fills `storage/` with incompressible data so that a backup takes a few seconds.
-fn make_backups_slow(server: &TestServer, mib: usize) {
-    use std::io::Write;
-    let dir = server.data_dir().join("storage");
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut file = std::io::BufWriter::new(std::fs::File::create(dir.join("big.bin")).unwrap());
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut block = vec![0u8; 1 << 20];
-    for _ in 0..mib {
-        for b in block.chunks_mut(8) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            b.copy_from_slice(&x.to_le_bytes());
-        }
-        file.write_all(&block).unwrap();
-    }
+fn make_backups_slow(server: &TestServer, mib: u64) {
+    bosbase_backups_tests::incompressible_file(&server.data_dir().join("storage/big.bin"), mib);
 }
 
 #[tokio::test]
