@@ -199,7 +199,7 @@ Exit codes:
   5  busy: another backup or restore is running; try again later
   6  the server refused the request or answered something unexpected; a restore failed
   7  local I/O: a file cannot be read or written
-  8  cannot reach the server
+  8  cannot reach the server, or a download was cut off for good (then: download --resume)
   9  restore: the server did not confirm the restore within --timeout
 
 Examples:
