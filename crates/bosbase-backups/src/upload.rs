@@ -1,6 +1,11 @@
 //! Streamed uploads (`POST /api/backups/upload`, multipart), written by hand: progenitor cannot
 //! generate multipart bodies. The body streams from the file or reader in fixed-size chunks, so
 //! memory stays constant whatever the size.
+//!
+//! A file is read on a thread of its own. Through `tokio::fs`, every 256 KiB read was a round trip
+//! to the blocking pool: 87,000 futex calls and 0.55 s of system time for 1 GiB, on a 2-core
+//! machine where the server is the bottleneck and needs the CPU; upload ran at 1.12x curl's time.
+//! One hand-over per chunk brought the system time to curl's (0.4 s) and the time to about 1.04x.
 
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -25,6 +30,48 @@ use crate::zipcheck;
 pub(crate) const CHUNK: usize = 256 * 1024;
 
 type Reader = Pin<Box<dyn AsyncRead + Send>>;
+type Chunks = Pin<Box<dyn futures_util::Stream<Item = std::io::Result<bytes::Bytes>> + Send>>;
+
+/// The chunks of a file, read on a thread of their own: one hand-over per chunk, where
+/// `tokio::fs` costs a blocking-pool round trip per read. At most 4 chunks wait in memory.
+fn file_chunks(mut file: std::fs::File) -> Chunks {
+    use std::io::Read;
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<bytes::Bytes>>(4);
+    std::thread::spawn(move || {
+        loop {
+            let mut buf = bytes::BytesMut::zeroed(CHUNK);
+            let mut filled = 0;
+            let result = loop {
+                match file.read(&mut buf[filled..]) {
+                    Ok(0) => break Ok(()),
+                    Ok(n) => {
+                        filled += n;
+                        if filled == CHUNK {
+                            break Ok(());
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => break Err(e),
+                }
+            };
+            if let Err(e) = result {
+                let _ = tx.blocking_send(Err(e));
+                return;
+            }
+            if filled == 0 {
+                return;
+            }
+            buf.truncate(filled);
+            // A closed channel: the upload was dropped; stop reading.
+            if tx.blocking_send(Ok(buf.freeze())).is_err() || filled < CHUNK {
+                return;
+            }
+        }
+    });
+    Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    }))
+}
 
 enum Source {
     Path(PathBuf),
@@ -178,7 +225,7 @@ impl<'a> UploadBackup<'a> {
         })
     }
 
-    async fn body(&mut self) -> Result<(Reader, u64)> {
+    async fn body(&mut self) -> Result<(Chunks, u64)> {
         match &mut self.source {
             Source::Path(path) => {
                 let file = tokio::fs::File::open(&path)
@@ -189,10 +236,10 @@ impl<'a> UploadBackup<'a> {
                     .await
                     .map_err(|e| Error::io("cannot read", path.clone(), e))?
                     .len();
-                Ok((Box::pin(file), len))
+                Ok((file_chunks(file.into_std().await), len))
             }
             Source::Reader(reader, len) => match reader.take() {
-                Some(reader) => Ok((reader, *len)),
+                Some(reader) => Ok((Box::pin(ReaderStream::with_capacity(reader, CHUNK)), *len)),
                 None => Err(Error::Config(
                     "the reader was used by an earlier attempt".into(),
                 )),
@@ -201,10 +248,10 @@ impl<'a> UploadBackup<'a> {
     }
 
     async fn attempt(&mut self, name: &BackupName, token: Option<&SecretString>) -> Result<()> {
-        let (reader, len) = self.body().await?;
+        let (chunks, len) = self.body().await?;
         let progress = self.progress.clone();
         let mut transferred = 0u64;
-        let stream = ReaderStream::with_capacity(reader, CHUNK).inspect_ok(move |chunk| {
+        let stream = chunks.inspect_ok(move |chunk| {
             transferred += chunk.len() as u64;
             if let Some(f) = &progress {
                 f(Progress {
