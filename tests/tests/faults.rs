@@ -40,6 +40,19 @@ fn write_zip(path: &Path, entries: &[&str]) {
     zip.finish().unwrap();
 }
 
+/// Uploads, past the client's check, a zip the server accepts but cannot restore.
+async fn upload_without_data_db(client: &Client, key: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let zip = dir.path().join(key);
+    write_zip(&zip, &["other.txt"]);
+    client
+        .backups()
+        .upload_file(&zip)
+        .force(true)
+        .await
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_download_survives_a_server_restart() {
     let server = Arc::new(Mutex::new(TestServer::start()));
@@ -239,15 +252,7 @@ async fn a_zip_without_data_db_is_refused_before_the_restore() {
 async fn a_broken_backup_forced_through_reports_the_servers_reason() {
     let server = TestServer::start();
     let client = login(&server).await;
-    let dir = tempfile::tempdir().unwrap();
-    let zip = dir.path().join("broken.zip");
-    write_zip(&zip, &["other.txt"]);
-    client
-        .backups()
-        .upload_file(&zip)
-        .force(true)
-        .await
-        .unwrap();
+    upload_without_data_db(&client, "broken.zip").await;
 
     let err = client
         .backups()
@@ -279,15 +284,7 @@ async fn a_broken_backup_forced_through_reports_the_servers_reason() {
 async fn a_restore_that_never_finishes_is_a_timeout_not_a_success() {
     let server = TestServer::start();
     let client = login(&server).await;
-    let dir = tempfile::tempdir().unwrap();
-    let zip = dir.path().join("broken.zip");
-    write_zip(&zip, &["other.txt"]);
-    client
-        .backups()
-        .upload_file(&zip)
-        .force(true)
-        .await
-        .unwrap();
+    upload_without_data_db(&client, "broken.zip").await;
     // Too short to see the failure in the batched log: the outcome is unknown, so an error.
     let err = client
         .backups()
