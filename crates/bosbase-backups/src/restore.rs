@@ -208,22 +208,32 @@ impl<'a> RestoreAndWait<'a> {
     }
 }
 
+/// PocketBase closes a connection that sends nothing after 60 s: a watch connection is replaced
+/// well before that, so that only a closure of a young connection counts as the process leaving.
+const WATCH_RENEW: Duration = Duration::from_secs(20);
+
 /// Holds a connection open to the server and sets `went_away` when the server closes it: the
-/// old process's sockets close when a restore restarts it. (Behind a proxy the proxy may keep it
-/// open; the health checks catch the restart then.)
+/// old process's sockets close when a restore restarts it. The connection is renewed every 20 s,
+/// before the server's own idle cut. (Behind a proxy the proxy may keep it open; the health checks
+/// catch the restart then.)
 async fn watch_for_exit(
     base_url: &str,
     went_away: Arc<AtomicBool>,
 ) -> Option<tokio::task::JoinHandle<()>> {
     let url = url::Url::parse(base_url).ok()?;
     let addr = (url.host_str()?.to_string(), url.port_or_known_default()?);
-    let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+    let mut stream = tokio::net::TcpStream::connect(addr.clone()).await.ok()?;
     Some(tokio::spawn(async move {
         let mut buf = [0u8; 64];
-        // Nothing is sent, so the server sends nothing either until it closes the connection.
-        while let Ok(n) = stream.read(&mut buf).await {
-            if n == 0 {
-                break;
+        loop {
+            // Nothing is sent, so the server sends nothing either until it closes the connection.
+            match tokio::time::timeout(WATCH_RENEW, stream.read(&mut buf)).await {
+                Ok(Ok(n)) if n > 0 => continue,
+                Ok(_) => break, // closed or broken: the process went away
+                Err(_) => match tokio::net::TcpStream::connect(addr.clone()).await {
+                    Ok(fresh) => stream = fresh,
+                    Err(_) => break, // refused: the process is away
+                },
             }
         }
         went_away.store(true, Ordering::SeqCst);
@@ -353,3 +363,34 @@ impl Client {
 
 crate::requests::request_options!(RestoreAndWait);
 crate::requests::into_future!(RestoreAndWait => RestoreReport);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The server cuts a silent connection after 60 s; that must not pass for a restart (a large
+    /// restore takes longer than that), while a real exit must be seen at once.
+    #[tokio::test]
+    async fn the_watch_outlives_the_idle_cut_and_sees_an_exit() {
+        let mut server = bosbase_backups_tests::TestServer::start();
+        let went_away = Arc::new(AtomicBool::new(false));
+        let watch = watch_for_exit(&server.url(), went_away.clone())
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_secs(65)).await;
+        assert!(
+            !went_away.load(Ordering::SeqCst),
+            "the idle cut was taken for an exit"
+        );
+        server.kill();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while !went_away.load(Ordering::SeqCst) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the exit was not seen"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        watch.abort();
+    }
+}
