@@ -152,9 +152,14 @@ impl<'a> RestoreAndWait<'a> {
                     restarted: went_away.load(Ordering::SeqCst),
                 });
             }
-            let healthy = self.client.health_once().await.is_ok();
-            if !healthy {
+            let health = self.client.health_once().await;
+            // Only a refused connection says the process is away; a slow answer from a server
+            // busy restoring a large backup says nothing.
+            let refused = matches!(&health, Err(Error::Transport(e)) if e.is_connect());
+            if refused {
                 went_away.store(true, Ordering::SeqCst);
+            } else if health.is_err() {
+                // Not an answer either way: ask again.
             } else if went_away.load(Ordering::SeqCst) {
                 return Ok(started.elapsed());
             } else if last_log_check.elapsed() >= LOG_POLL {
