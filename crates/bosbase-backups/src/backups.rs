@@ -15,6 +15,7 @@ use crate::models::BackupInfo;
 use crate::name::{BackupName, check_key};
 use crate::requests::{into_future, request_options};
 use crate::retry::while_busy;
+use bosbase_backups_api::{ByteStream, ResponseValue};
 
 /// Everything but RFC 3986's unreserved characters is percent-encoded.
 const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -178,6 +179,38 @@ impl Client {
         list.sort_by(|a, b| b.modified.cmp(&a.modified).then_with(|| a.key.cmp(&b.key)));
         Ok((list, date))
     }
+
+    /// A GET of the backup `key` (`range`: an HTTP byte range), with a file token.
+    pub(crate) async fn get_backup(
+        &self,
+        opts: &RequestOptions,
+        key: &str,
+        token: &FileToken,
+        range: Option<&str>,
+    ) -> Result<ResponseValue<ByteStream>> {
+        let route = Route {
+            idempotent: true,
+            op: "download",
+            method: "GET",
+            path: "/api/backups/{key}",
+        };
+        let token = token.expose_secret();
+        self.call(route, opts, Some(key), |api| async move {
+            api.download_backup(key, token, range).await
+        })
+        .await
+    }
+}
+
+/// The size the server lists for `key`, or [`Error::NotFound`].
+pub(crate) fn listed_size(list: &[BackupInfo], key: &str) -> Result<u64> {
+    list.iter()
+        .find(|b| b.key == key)
+        .map(|b| b.size)
+        .ok_or_else(|| Error::NotFound {
+            key: key.into(),
+            message: "the server does not list it".into(),
+        })
 }
 
 pub(crate) fn server_date(headers: &reqwest::header::HeaderMap) -> Option<DateTime<Utc>> {

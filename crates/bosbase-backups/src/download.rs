@@ -16,7 +16,8 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use tokio::io::{AsyncWrite, AsyncWriteExt, BufWriter};
 
-use crate::client::{Client, RequestOptions, Route};
+use crate::backups::listed_size;
+use crate::client::{Client, RequestOptions};
 use crate::error::{Error, Result};
 use crate::name::check_key;
 use crate::partfile::PartFile;
@@ -83,18 +84,6 @@ impl<'a> DownloadBackup<'a> {
         self
     }
 
-    /// Adds a header to this call.
-    pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.opts.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this call.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.opts.query.push((name.into(), value.into()));
-        self
-    }
-
     /// Writes the backup to `writer`. Returns the number of bytes written.
     pub async fn to_writer<W: AsyncWrite + Unpin>(self, writer: &mut W) -> Result<u64> {
         check_key(&self.key)?;
@@ -114,7 +103,8 @@ impl<'a> DownloadBackup<'a> {
         let path = path.as_ref();
         let part = part_path(path);
         // The listed size is what a complete download must have.
-        let size = self.listed_size().await?;
+        let (list, _) = self.client.list_backups(&RequestOptions::default()).await?;
+        let size = listed_size(&list, &self.key)?;
         let mut offset = 0;
         if self.resume {
             offset = tokio::fs::metadata(&part)
@@ -182,17 +172,6 @@ impl<'a> DownloadBackup<'a> {
         Ok(written)
     }
 
-    async fn listed_size(&self) -> Result<u64> {
-        let (list, _) = self.client.list_backups(&RequestOptions::default()).await?;
-        list.into_iter()
-            .find(|b| b.key == self.key)
-            .map(|b| b.size)
-            .ok_or_else(|| Error::NotFound {
-                key: self.key.clone(),
-                message: "the server does not list it".into(),
-            })
-    }
-
     /// Copies the backup from byte `written` on into `writer`, resuming after transient failures.
     /// On failure, returns how far it got.
     async fn copy<W: AsyncWrite + Unpin>(
@@ -242,21 +221,12 @@ impl<'a> DownloadBackup<'a> {
     ) -> Result<bool> {
         // A fresh file token for every request: an old one may have expired.
         let token = self.client.files().token().send().await?;
-        let token = token.expose_secret();
         let key = self.key.as_str();
         let range = (*written > 0).then(|| format!("bytes={written}-"));
         let range = range.as_deref();
-        let route = Route {
-            idempotent: true,
-            op: "download",
-            method: "GET",
-            path: "/api/backups/{key}",
-        };
         let rv = self
             .client
-            .call(route, &self.opts, Some(key), |api| async move {
-                api.download_backup(key, token, range).await
-            })
+            .get_backup(&self.opts, key, &token, range)
             .await?;
         match (range, rv.status().as_u16()) {
             (None, 200) => {
@@ -310,3 +280,5 @@ pub(crate) fn part_path(path: &Path) -> PathBuf {
     name.push(".part");
     path.with_file_name(name)
 }
+
+crate::requests::request_options!(DownloadBackup);

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use tokio::io::AsyncReadExt;
 
+use crate::backups::listed_size;
 use crate::client::{Client, RequestOptions, Route};
 use crate::error::{Error, Result};
 use crate::name::check_key;
@@ -91,11 +92,11 @@ impl<'a> RestoreAndWait<'a> {
         check_key(&self.key)?;
         self.opts.check()?;
         let key = self.key.as_str();
-        if self.check {
-            self.client.backups().verify(key).await?;
-        }
         // Log entries of this restore are those created from now on, by the server's clock.
-        let (_, since) = self.client.list_backups(&RequestOptions::default()).await?;
+        let (list, since) = self.client.list_backups(&RequestOptions::default()).await?;
+        if self.check {
+            verify_listed(self.client, key, listed_size(&list, key)?).await?;
+        }
         let went_away = Arc::new(AtomicBool::new(false));
         let watcher = watch_for_exit(self.client.base_url(), went_away.clone()).await;
 
@@ -274,28 +275,12 @@ impl RangeRead for RemoteBackup<'_> {
         if self.token.is_none() {
             self.token = Some(self.client.files().token().await?);
         }
-        let token = self
-            .token
-            .as_ref()
-            .map(|t| t.expose_secret())
-            .unwrap_or_default();
+        let token = self.token.as_ref().expect("set above");
         let key = self.key;
         let range = format!("bytes={}-{}", offset, offset + len - 1);
-        let range = range.as_str();
-        let route = Route {
-            idempotent: true,
-            op: "download_range",
-            method: "GET",
-            path: "/api/backups/{key}",
-        };
         let rv = self
             .client
-            .call(
-                route,
-                &RequestOptions::default(),
-                Some(key),
-                |api| async move { api.download_backup(key, token, Some(range)).await },
-            )
+            .get_backup(&RequestOptions::default(), key, token, Some(&range))
             .await?;
         if rv.status() != 206 {
             return Err(Error::InvalidResponse(format!(
@@ -327,22 +312,19 @@ impl crate::backups::Backups<'_> {
     pub async fn verify(&self, key: &str) -> Result<()> {
         check_key(key)?;
         let (list, _) = self.client.list_backups(&RequestOptions::default()).await?;
-        let size = list
-            .iter()
-            .find(|b| b.key == key)
-            .map(|b| b.size)
-            .ok_or_else(|| Error::NotFound {
-                key: key.into(),
-                message: "the server does not list it".into(),
-            })?;
-        let mut remote = RemoteBackup::new(self.client, key, size);
-        match zipcheck::check(&mut remote).await? {
-            Ok(()) => Ok(()),
-            Err(why) => Err(Error::NotABackup {
-                what: format!("backup {key:?}"),
-                why: why.describe(),
-            }),
-        }
+        verify_listed(self.client, key, listed_size(&list, key)?).await
+    }
+}
+
+/// [`Backups::verify`](crate::Backups::verify) of a backup whose listed size is known.
+async fn verify_listed(client: &Client, key: &str, size: u64) -> Result<()> {
+    let mut remote = RemoteBackup::new(client, key, size);
+    match zipcheck::check(&mut remote).await? {
+        Ok(()) => Ok(()),
+        Err(why) => Err(Error::NotABackup {
+            what: format!("backup {key:?}"),
+            why: why.describe(),
+        }),
     }
 }
 
