@@ -462,7 +462,7 @@ impl Client {
             let token = self.inner.auth.token(self).await.ok().flatten();
             match self.api(token.as_ref(), opts)?.health_check().await {
                 Ok(v) => Ok(Health::from(v.into_inner())),
-                Err(e) => Err(Error::from_api_unit(e).await),
+                Err(e) => Err(Error::from_api(e, None).await),
             }
         }
         .instrument(span.clone())

@@ -304,6 +304,14 @@ impl Error {
         };
         match serde_json::from_slice::<types::ApiError>(&body) {
             Ok(parsed) => Error::from_body(status, parsed, key),
+            Err(_) if nested_fields(&body).is_some() => {
+                let (message, fields) = nested_fields(&body).unwrap_or_default();
+                Error::Api {
+                    status: status.as_u16(),
+                    message,
+                    fields,
+                }
+            }
             Err(_) => {
                 let text = String::from_utf8_lossy(&body[..body.len().min(200)])
                     .trim()
@@ -349,25 +357,40 @@ impl Error {
         }
     }
 
-    /// Same, for operations that declare no error body (health).
-    pub(crate) async fn from_api_unit(e: progenitor_client::Error<()>) -> Self {
-        use progenitor_client::Error as E;
-        match e {
-            E::ErrorResponse(rv) => Error::Api {
-                status: rv.status().as_u16(),
-                message: String::new(),
-                fields: BTreeMap::new(),
-            },
-            E::UnexpectedResponse(response) => Error::from_response(response, None).await,
-            E::CommunicationError(e) | E::ResponseBodyError(e) | E::InvalidUpgrade(e) => {
-                Error::transport(e)
-            }
-            E::InvalidResponsePayload(_, e) => Error::InvalidResponse(e.to_string()),
-            E::InvalidRequest(msg) | E::Custom(msg) => Error::Config(msg),
-        }
-    }
-
     pub(crate) fn is_unauthorized(&self) -> bool {
         matches!(self, Error::Unauthorized { status: 401, .. })
     }
+}
+
+/// A settings error nests its field errors like the settings (`data.backups.s3.bucket`): the
+/// message, and the field errors under dotted names.
+fn nested_fields(body: &[u8]) -> Option<(String, BTreeMap<String, FieldError>)> {
+    fn walk(prefix: &str, value: &serde_json::Value, out: &mut BTreeMap<String, FieldError>) {
+        let Some(map) = value.as_object() else { return };
+        if let (Some(code), Some(message)) = (map.get("code"), map.get("message"))
+            && let (Some(code), Some(message)) = (code.as_str(), message.as_str())
+        {
+            out.insert(
+                prefix.to_string(),
+                FieldError {
+                    code: code.into(),
+                    message: message.into(),
+                },
+            );
+            return;
+        }
+        for (name, inner) in map {
+            let path = if prefix.is_empty() {
+                name.clone()
+            } else {
+                format!("{prefix}.{name}")
+            };
+            walk(&path, inner, out);
+        }
+    }
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let message = value.get("message")?.as_str()?.to_string();
+    let mut fields = BTreeMap::new();
+    walk("", value.get("data")?, &mut fields);
+    Some((message, fields))
 }
