@@ -25,7 +25,7 @@ use std::time::Instant;
 use bosbase_backups_tests::TestServer;
 
 /// The spec, relative to the workspace root (schemathesis runs there: the hooks path is relative).
-const SPEC: &str = "spec/backups.yaml";
+pub(crate) const SPEC: &str = "spec/backups.yaml";
 
 fn spec_check_dir() -> PathBuf {
     crate::workspace_root().join("spec-check")
@@ -115,7 +115,7 @@ pub fn run() -> Result<(), String> {
     Ok(())
 }
 
-fn step(what: &str) {
+pub(crate) fn step(what: &str) {
     println!("\n== spec-check: {what}");
 }
 
@@ -224,7 +224,7 @@ fn python_env(command: &mut Command) {
 }
 
 /// Runs `command` with its output on the terminal; a non-zero exit is an error naming `what`.
-fn run_step(command: &mut Command, what: &str) -> Result<(), String> {
+pub(crate) fn run_step(command: &mut Command, what: &str) -> Result<(), String> {
     let started = Instant::now();
     let status = command
         .status()
