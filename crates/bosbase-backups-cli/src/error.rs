@@ -126,9 +126,12 @@ impl From<bosbase_backups::Error> for CliError {
     fn from(e: bosbase_backups::Error) -> Self {
         use bosbase_backups::Error as E;
         let code = match &e {
-            E::InvalidName(_) | E::InvalidKey(_) | E::Config(_) | E::NotABackup { .. } => {
-                code::USAGE
-            }
+            E::InvalidName(_)
+            | E::InvalidKey(_)
+            | E::Config(_)
+            | E::NotABackup { .. }
+            | E::InvalidCron(_)
+            | E::InvalidSettings(_) => code::USAGE,
             E::Unauthorized { .. } | E::Forbidden { .. } => code::AUTH,
             E::NotFound { .. } => code::NOT_FOUND,
             E::Busy { .. } => code::BUSY,

@@ -29,6 +29,14 @@ pub enum Error {
     #[error(transparent)]
     InvalidKey(#[from] KeyError),
 
+    /// The cron expression of a schedule would be refused by the server; nothing was sent.
+    #[error(transparent)]
+    InvalidCron(#[from] crate::settings::CronError),
+
+    /// A change of the backup settings the server would refuse; nothing was sent.
+    #[error("invalid backup settings: {0}")]
+    InvalidSettings(String),
+
     /// The client was misconfigured (base URL, TLS, header values); nothing was sent.
     #[error("invalid configuration: {0}")]
     Config(String),

@@ -83,6 +83,7 @@ mod progress;
 mod requests;
 mod restore;
 mod retry;
+mod settings;
 mod upload;
 mod zipcheck;
 
@@ -96,6 +97,10 @@ pub use name::{BackupName, KeyError, MAX_NAME_LEN, NameError, check_key};
 pub use progress::Progress;
 pub use requests::HealthRequest;
 pub use restore::{DEFAULT_RESTORE_TIMEOUT, RestoreAndWait, RestoreReport};
+pub use settings::{
+    BackupSettings, BackupStorage, CRON_MACROS, CronError, S3Config, S3Location, Settings,
+    UpdateBackupSettings, check_cron,
+};
 pub use upload::UploadBackup;
 pub use zipcheck::verify_file;
 
