@@ -91,3 +91,46 @@ pub fn lint() -> Result<(), String> {
     println!("spec-lint: 0 errors, 0 warnings");
     Ok(())
 }
+
+/// Generates TypeScript types from the spec (openapi-typescript), compiles
+/// `spec-check/ts/client_check.ts` against them with `tsc --strict`, and runs it (openapi-fetch)
+/// against the server at `url`.
+pub fn typescript_client(dir: &Path, url: &str) -> Result<(), String> {
+    // Under the install dir, so that node finds openapi-fetch in its node_modules.
+    let build = dir.join("ts");
+    let _ = fs::remove_dir_all(&build);
+    fs::create_dir_all(&build).map_err(|e| format!("cannot create {}: {e}", build.display()))?;
+    let mut generate = tool(dir, "openapi-typescript");
+    generate
+        .arg(SPEC)
+        .arg("--output")
+        .arg(build.join("schema.d.ts"));
+    run_step(&mut generate, "openapi-typescript")?;
+    let source = build.join("client_check.ts");
+    fs::copy(
+        crate::workspace_root().join("spec-check/ts/client_check.ts"),
+        &source,
+    )
+    .map_err(|e| format!("cannot copy client_check.ts: {e}"))?;
+    let mut compile = tool(dir, "tsc");
+    // In the install dir, where tsc finds @types/node.
+    compile
+        .current_dir(dir)
+        .args([
+            "--strict",
+            "--noEmitOnError",
+            "--target",
+            "es2022",
+            "--module",
+            "nodenext",
+            "--moduleResolution",
+            "nodenext",
+            "--types",
+            "node",
+        ])
+        .arg(&source);
+    run_step(&mut compile, "tsc --strict client_check.ts")?;
+    let mut check = Command::new("node");
+    check.arg(build.join("client_check.js")).arg(url);
+    run_step(&mut check, "client_check.ts")
+}

@@ -215,7 +215,8 @@ object of the bucket, whatever its name. The secret is never returned.
         pub force_path_style: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub region: ::std::option::Option<::std::string::String>,
-        ///Write-only. Left out, empty or `null`, the saved secret is kept.
+        /**Write-only. Left out, empty or `null`, the saved secret is kept (no change clears it).
+*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub secret: ::std::option::Option<::std::string::String>,
     }
@@ -1164,7 +1165,8 @@ Sends a `GET` request to `/api/settings`
 The body is applied onto the saved settings: a member left out keeps its value, a member
 sent as `null` is reset to its zero value (`""`, `0`, `false`; `"backups": null` resets
 the whole schedule and S3 storage). `backups.s3.secret` left out, empty or `null` keeps the
-saved secret. The settings are validated as a whole (see `BackupsSettingsUpdate`) and
+saved secret, and so do `"s3": null` and `"backups": null`: no change clears a saved
+secret. The settings are validated as a whole (see `BackupsSettingsUpdate`) and
 saved only when valid. Answers with the saved settings.
 
 
@@ -1206,6 +1208,9 @@ Sends a `PATCH` request to `/api/settings`
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
