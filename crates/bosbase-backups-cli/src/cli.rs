@@ -178,6 +178,9 @@ pub enum Command {
     /// Show the server's health and whether a backup can start now
     #[command(after_help = HEALTH_HELP)]
     Health,
+
+    Schedule(crate::cmd::schedule::ScheduleArgs),
+    Storage(crate::cmd::storage::StorageArgs),
 }
 
 const TOP_HELP: &str = "\

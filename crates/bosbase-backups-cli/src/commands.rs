@@ -43,28 +43,30 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             yes,
         } => prune(g, keep_last, pattern.as_deref(), dry_run, yes).await,
         Command::Health => health(g).await,
+        Command::Schedule(args) => args.run(g).await,
+        Command::Storage(args) => args.run(g).await,
     }
 }
 
 /// Credentials, then the logged-in client.
-async fn open(g: &Global) -> Result<Session, CliError> {
+pub(crate) async fn open(g: &Global) -> Result<Session, CliError> {
     Session::open(g, Credentials::resolve(g)?, true).await
 }
 
 /// A note for the person at the terminal, on stderr.
-fn note(g: &Global, message: &str) {
+pub(crate) fn note(g: &Global, message: &str) {
     if !g.quiet {
         eprintln!("{message}");
     }
 }
 
-fn io_out(e: std::io::Error) -> CliError {
+pub(crate) fn io_out(e: std::io::Error) -> CliError {
     CliError::io("cannot write to stdout", &e)
 }
 
 async fn list(g: &Global) -> Result<(), CliError> {
     let s = open(g).await?;
-    let backups = s.client.backups().list().await?;
+    let backups = crate::cmd::backup_zips(g, s.client.backups().list().await?);
     if g.json {
         let items: Vec<BackupJson> = backups.iter().map(BackupJson::from).collect();
         print_json(&items).map_err(io_out)
@@ -559,7 +561,7 @@ async fn prune(
         ensure_can_confirm(yes, "prune")?;
     }
     let s = open(g).await?;
-    let mut all = s.client.backups().list().await?;
+    let mut all = crate::cmd::backup_zips(g, s.client.backups().list().await?);
     all.sort_by(|a, b| b.modified.cmp(&a.modified).then_with(|| a.key.cmp(&b.key)));
     let matching: Vec<&BackupInfo> = all
         .iter()
