@@ -2,8 +2,9 @@
 
 use crate::{bare, run};
 
-const COMMANDS: [&str; 9] = [
+const COMMANDS: [&str; 11] = [
     "list", "create", "upload", "download", "url", "delete", "restore", "prune", "health",
+    "schedule", "storage",
 ];
 
 #[test]
