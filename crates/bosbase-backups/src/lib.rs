@@ -59,6 +59,22 @@
 //! # }
 //! ```
 //!
+//! # The server's own schedule and storage
+//!
+//! [`Client::settings`] reads and changes the `backups` member of the server's settings, and
+//! nothing else: the schedule of the backups it makes itself (a cron expression in UTC, checked
+//! before sending by [`check_cron`], and how many of them it keeps) and where it keeps every
+//! backup, its disk or an S3 bucket ([`S3Config`], whose secret is write-only and redacted).
+//!
+//! ```no_run
+//! # async fn run(client: bosbase_backups::Client) -> bosbase_backups::Result<()> {
+//! client.settings().update_backups().schedule("0 3 * * *", 7).await?;
+//! let settings = client.settings().backups().await?;
+//! println!("{:?}, keeping {}, on {:?}", settings.cron, settings.keep, settings.storage);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Names
 //!
 //! Backups are named `[a-z0-9_-]+.zip`, at most 150 characters: [`BackupName`]. Names are checked
