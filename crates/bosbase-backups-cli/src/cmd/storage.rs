@@ -237,10 +237,10 @@ async fn test(g: &Global, s: &Session) -> Result<(), CliError> {
                      or go back with `bosbase-backups storage local`",
                     server_url(),
                     message
-                        .trim()
                         .split_whitespace()
                         .collect::<Vec<_>>()
                         .join(" ")
+                        .trim_end_matches('.')
                 ),
             ));
         }
