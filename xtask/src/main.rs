@@ -16,7 +16,7 @@ commands:
                       (defaults: --size 1024 --runs 3 --list-backups 200 --list-calls 20)
   spec-lint           Redocly's recommended lint ruleset on spec/backups.yaml: 0 errors, 0 warnings
   spec-check          prove spec/backups.yaml true to a real PocketBase (schemathesis) and usable
-                      from Python (a generated client runs the backup lifecycle)
+                      from Python and TypeScript (generated clients run the backup lifecycle)
 ";
 
 fn main() -> ExitCode {
