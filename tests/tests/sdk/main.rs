@@ -6,7 +6,6 @@ mod errors;
 mod names;
 mod schema;
 mod secrets;
-mod settings;
 
 use bosbase_backups::Client;
 use bosbase_backups_tests::{EMAIL, PASSWORD, TestServer};
