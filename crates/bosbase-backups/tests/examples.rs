@@ -34,14 +34,7 @@ async fn every_example_works() {
 
     create::run(&client).await.unwrap();
     list::run(&client).await.unwrap();
-    let keys: Vec<String> = client
-        .backups()
-        .list()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|b| b.key)
-        .collect();
+    let keys = bosbase_backups_tests::keys(&client).await;
     assert_eq!(keys.len(), 2);
     assert!(keys.contains(&"my_backup_2024.zip".to_string()));
 
