@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod codegen;
 pub mod demo;
+pub mod man;
 pub mod spec_check;
 
 use std::path::{Path, PathBuf};

@@ -1,8 +1,11 @@
 //! `bosbase-backups`: back up, move and restore BosBase and PocketBase servers from the command
 //! line. `bosbase-backups --help` lists the commands, the credentials and the exit codes.
+//!
+//! A library too, for what is made from the same definitions: `cargo xtask man` writes the man
+//! pages from [`command`].
 
-mod cli;
-mod commands;
+pub mod cli;
+mod cmd;
 mod error;
 mod output;
 mod session;
@@ -11,7 +14,14 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-fn main() -> ExitCode {
+/// The command line's definition: every command, option and help text.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    cli::Cli::command()
+}
+
+/// Runs the command line of this process, and says how to exit.
+pub fn main() -> ExitCode {
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -24,7 +34,7 @@ fn main() -> ExitCode {
             });
         }
     };
-    error::set_server_url(&cli.global.url);
+    let server = cli.global.server();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -35,11 +45,11 @@ fn main() -> ExitCode {
             return ExitCode::from(error::code::OTHER);
         }
     };
-    match runtime.block_on(commands::run(cli)) {
+    match runtime.block_on(cmd::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{}", e.line());
-            ExitCode::from(e.code)
+            eprintln!("{}", e.line(&server));
+            ExitCode::from(e.code())
         }
     }
 }
