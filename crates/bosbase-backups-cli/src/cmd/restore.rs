@@ -115,9 +115,12 @@ impl RestoreArgs {
 const HELP: &str = "\
 The server replaces ALL its data (superusers and logs included) with the backup's, then
 restarts. By default this waits: until the server went down and answers again, then it logs in
-again and checks that the server lists its backups. A restore that fails on the server (e.g. a
-zip without data.db) leaves the old data in place; the failure is read from the server's logs
-(exit code 6). If nothing is confirmed within --timeout, exit code 9: never a silent success.
+again and checks that the server lists its backups. A restore that fails before the server
+replaces anything (a zip without data.db, an entry that does not extract) leaves the old data in
+place; the failure is read from the server's logs (exit code 6). A backup whose data.db is not a
+valid database takes the server down: it cannot start on it, and the old data waits in
+pb_data/.pb_temp_to_delete/old_pb_data_* to be moved back by hand. If nothing is confirmed within
+--timeout, exit code 9: never a silent success.
 Asks on a terminal; without a terminal, --yes is required (exit code 2 otherwise).
 
 --json: {\"key\": \"nightly.zip\", \"status\": \"restored\", \"waited_seconds\": 1.4}
