@@ -107,6 +107,10 @@ pub enum Command {
     Prune(cmd::prune::PruneArgs),
     /// Show the server's health and whether a backup can start now
     Health(cmd::health::HealthArgs),
+    /// Write a new age identity for encrypted copies, and print its recipient
+    Keygen(cmd::keygen::KeygenArgs),
+    /// Decrypt a copy made with --encrypt-to (or by age) back to the backup zip
+    Decrypt(cmd::decrypt::DecryptArgs),
     /// Print a shell completion script
     Completions(cmd::completions::CompletionsArgs),
 }
@@ -125,13 +129,15 @@ Exit codes:
   1  anything else (e.g. a confirmation answered no)
   2  usage: bad arguments or input, refused before any request (invalid name or key,
      not a backup zip, a file in the way, --yes missing without a terminal)
-  3  auth: no credentials, failed login, token refused (401) or not a superuser (403)
+  3  auth: no credentials, failed login, token refused (401) or not a superuser (403); an age
+     identity the copy was not encrypted to
   4  not found: no backup has this key
   5  busy: another backup or restore is running; try again later
   6  the server refused the request or answered something unexpected; a restore failed
   7  local I/O: a file cannot be read or written
   8  cannot reach the server, or a download was cut off for good (then: download --resume)
   9  restore: the server did not confirm the restore within --timeout
+  10 damaged: an encrypted copy is cut short or altered
 
 Examples:
   export BOSBASE_URL=https://pb.example.com BOSBASE_EMAIL=admin@example.com

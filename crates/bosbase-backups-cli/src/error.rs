@@ -25,6 +25,8 @@ pub mod code {
     pub const UNREACHABLE: u8 = 8;
     /// A restore was not confirmed within --timeout.
     pub const TIMEOUT: u8 = 9;
+    /// The backup or copy is damaged (an encrypted file that fails to decrypt, ...).
+    pub const DAMAGED: u8 = 10;
 }
 
 /// A failure of a command: what to print and how to exit.
@@ -76,7 +78,8 @@ impl CliError {
                 E::InvalidName(_) | E::InvalidKey(_) | E::Config(_) | E::NotABackup { .. } => {
                     code::USAGE
                 }
-                E::Unauthorized { .. } | E::Forbidden { .. } => code::AUTH,
+                E::Unauthorized { .. } | E::Forbidden { .. } | E::WrongIdentity => code::AUTH,
+                E::DamagedCiphertext { .. } => code::DAMAGED,
                 E::NotFound { .. } => code::NOT_FOUND,
                 E::Busy { .. } => code::BUSY,
                 E::Api { .. }

@@ -35,6 +35,12 @@ pub struct DownloadJson<'a> {
 }
 
 #[derive(Serialize)]
+pub struct DecryptJson<'a> {
+    pub path: &'a Path,
+    pub size: u64,
+}
+
+#[derive(Serialize)]
 pub struct UrlJson<'a> {
     pub key: &'a str,
     pub url: &'a str,

@@ -45,6 +45,8 @@ pub struct DownloadBackup<'a> {
     fsync: bool,
     attempts: u32,
     max_backoff: Duration,
+    #[cfg(feature = "encryption")]
+    encrypt_to: Option<crate::encryption::Recipients>,
 }
 
 impl<'a> DownloadBackup<'a> {
@@ -58,7 +60,20 @@ impl<'a> DownloadBackup<'a> {
             fsync: true,
             attempts: DEFAULT_ATTEMPTS,
             max_backoff: Duration::from_secs(5),
+            #[cfg(feature = "encryption")]
+            encrypt_to: None,
         }
+    }
+
+    /// Writes the backup encrypted to `recipients` (age, streamed): only their identities can
+    /// read it. Such a download cannot [`resume`](Self::resume) from a `.part` of an earlier
+    /// run (an age stream cannot be continued); within one run, cut connections still resume.
+    /// With [`to_writer`](Self::to_writer), the writer is shut down at the end, to end the
+    /// age stream.
+    #[cfg(feature = "encryption")]
+    pub fn encrypt_to(mut self, recipients: crate::encryption::Recipients) -> Self {
+        self.encrypt_to = Some(recipients);
+        self
     }
 
     /// Calls `f` as bytes arrive.
@@ -90,11 +105,38 @@ impl<'a> DownloadBackup<'a> {
         self
     }
 
-    /// Writes the backup to `writer`. Returns the number of bytes written.
+    /// Writes the backup to `writer`. Returns the number of bytes of the backup (before any
+    /// encryption).
     pub async fn to_writer<W: AsyncWrite + Unpin>(self, writer: &mut W) -> Result<u64> {
         check_key(&self.key)?;
         self.opts.check()?;
-        self.copy(writer, 0, None).await.map_err(|stop| stop.error)
+        let (copied, _) = self.copy_through(writer, 0, None).await?;
+        copied.map_err(|stop| stop.error)
+    }
+
+    /// Copies into `writer`, encrypting first when asked; the second result is the flush (the
+    /// end of the age stream when encrypting), done even after a failed copy so that what
+    /// arrived is kept.
+    async fn copy_through<W: AsyncWrite + Unpin>(
+        &self,
+        writer: &mut W,
+        written: u64,
+        total: Option<u64>,
+    ) -> Result<(std::result::Result<u64, Stopped>, std::io::Result<()>)> {
+        #[cfg(feature = "encryption")]
+        if let Some(recipients) = &self.encrypt_to {
+            let mut sealed = crate::encryption::encrypt(writer, recipients).await?;
+            let copied = self.copy(&mut sealed, written, total).await;
+            // A failed copy is not ended: a cut age stream fails to decrypt, as it should.
+            let flushed = match copied {
+                Ok(_) => sealed.shutdown().await,
+                Err(_) => sealed.flush().await,
+            };
+            return Ok((copied, flushed));
+        }
+        let copied = self.copy(writer, written, total).await;
+        let flushed = writer.flush().await;
+        Ok((copied, flushed))
     }
 
     /// Writes the backup to the file `path`: first to `<path>.part`, renamed to `path` once
@@ -109,6 +151,14 @@ impl<'a> DownloadBackup<'a> {
         // The listed size is what a complete download must have.
         let size = size_of(self.client, &self.opts, &self.key).await?;
         let mut offset = 0;
+        #[cfg(feature = "encryption")]
+        if self.resume && self.encrypt_to.is_some() {
+            return Err(Error::Config(
+                "an encrypted download cannot resume from a .part file (an age stream cannot be \
+                 continued); download it again without resume"
+                    .into(),
+            ));
+        }
         if self.resume {
             offset = tokio::fs::metadata(&part).await.map_or(0, |m| m.len());
             if offset > size {
@@ -117,13 +167,12 @@ impl<'a> DownloadBackup<'a> {
         }
         let file = open_part(&part, offset).await?;
         let mut writer = BufWriter::with_capacity(WRITE_BUFFER, PartFile::new(file, self.fsync));
-        let copied = if offset == size {
-            Ok(size)
-        } else {
-            self.copy(&mut writer, offset, Some(size)).await
-        };
         // Whatever arrived stays in the .part file, for a later resume.
-        let flushed = writer.flush().await;
+        let (copied, flushed) = if offset == size {
+            (Ok(size), Ok(()))
+        } else {
+            self.copy_through(&mut writer, offset, Some(size)).await?
+        };
         let written = match copied {
             Ok(n) => n,
             Err(Stopped { error, .. }) if matches!(error, Error::NotFound { .. }) => {

@@ -167,6 +167,23 @@ pub enum Error {
         restarted: bool,
     },
 
+    /// None of the given age identities can decrypt this file: it was encrypted to other
+    /// recipients.
+    #[error(
+        "none of the given age identities can decrypt it: it was encrypted to other recipients; use the identity file whose public key it was encrypted to"
+    )]
+    WrongIdentity,
+
+    /// An encrypted file is damaged, cut short, or not an age file at all: nothing of it can be
+    /// trusted.
+    #[error(
+        "the encrypted file is damaged or incomplete ({detail}); it cannot be trusted: use another copy"
+    )]
+    DamagedCiphertext {
+        /// What age found.
+        detail: String,
+    },
+
     /// A read or write of a caller's stream failed.
     #[error("{0}")]
     Stream(#[source] std::io::Error),

@@ -78,6 +78,8 @@ mod client;
 mod create;
 mod delete;
 mod download;
+#[cfg(feature = "encryption")]
+pub mod encryption;
 mod error;
 mod files;
 mod health;

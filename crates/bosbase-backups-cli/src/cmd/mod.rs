@@ -4,9 +4,11 @@
 
 pub mod completions;
 pub mod create;
+pub mod decrypt;
 pub mod delete;
 pub mod download;
 pub mod health;
+pub mod keygen;
 pub mod list;
 pub mod prune;
 pub mod restore;
@@ -34,6 +36,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Restore(args) => args.run(g).await,
         Command::Prune(args) => args.run(g).await,
         Command::Health(args) => args.run(g).await,
+        Command::Keygen(args) => args.run(g),
+        Command::Decrypt(args) => args.run(g).await,
         Command::Completions(args) => args.run(),
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::{bare, run};
 
-const COMMANDS: [&str; 10] = [
+const COMMANDS: [&str; 12] = [
     "list",
     "create",
     "upload",
@@ -12,6 +12,8 @@ const COMMANDS: [&str; 10] = [
     "restore",
     "prune",
     "health",
+    "keygen",
+    "decrypt",
     "completions",
 ];
 

@@ -1,6 +1,7 @@
 //! The `bosbase-backups` binary against real PocketBase servers (one per test), run as a user or
 //! a script would: with the environment, stdin that is not a terminal, and its exit codes.
 
+mod encryption;
 mod errors;
 mod help;
 mod lifecycle;
