@@ -14,7 +14,7 @@ use crate::operation::Operation;
 use crate::options::{RequestOptions, into_future, request_options};
 use crate::retry::while_busy;
 
-/// `POST /api/backups` with a name: see [`Backups::create`].
+/// `POST /api/backups` with a name: see [`Backups::create`](crate::Backups::create).
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct CreateBackup<'a> {
     pub(crate) client: &'a Client,
@@ -55,7 +55,7 @@ impl CreateBackup<'_> {
     }
 }
 
-/// `POST /api/backups` without a name: see [`Backups::create_auto`].
+/// `POST /api/backups` without a name: see [`Backups::create_auto`](crate::Backups::create_auto).
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct CreateAutoBackup<'a> {
     pub(crate) client: &'a Client,
