@@ -1,18 +1,11 @@
-//! `client.settings()`: the backup schedule and storage, against the real server. (A binary of
-//! its own: beside the sdk binary's tests, these made its trace-capturing test lose events.)
+//! `client.settings()`: the backup schedule and storage, against the real server.
 
 use bosbase_backups::{
     BackupStorage, Client, Error, ExposeSecret, S3Config, SecretString, check_cron,
 };
 use bosbase_backups_tests::TestServer;
 
-use bosbase_backups_tests::{EMAIL, PASSWORD};
-
-async fn login(server: &TestServer) -> Client {
-    let client = Client::new(server.url()).unwrap();
-    client.auth_with_password(EMAIL, PASSWORD).await.unwrap();
-    client
-}
+use bosbase_backups_tests::login;
 
 /// The whole settings object, as the server returns it (through the raw API).
 async fn raw_settings(server: &TestServer, client: &Client) -> serde_json::Value {
@@ -179,7 +172,7 @@ async fn the_servers_refusal_names_the_nested_field() {
 
 #[tokio::test]
 async fn the_s3_secret_is_write_only_and_never_shown() {
-    // Traces with this secret are checked in sdk/secrets.rs.
+    // Traces with an S3 secret are checked in security.rs.
     const SECRET: &str = "s3-secret-that-must-not-leak";
     let server = TestServer::start();
     let client = login(&server).await;

@@ -5,9 +5,10 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use crate::cli::Global;
-use crate::commands::{io_out, open};
-use crate::error::{CliError, server_url};
+use crate::cmd::io_out;
+use crate::error::CliError;
 use crate::output::{print, print_json};
+use crate::session::Session;
 
 /// Show or change the server's own backup schedule
 #[derive(Args)]
@@ -72,7 +73,7 @@ impl ScheduleArgs {
                 ));
             }
         }
-        let s = open(g).await?;
+        let s = Session::login(g).await?;
         let settings = s.client.settings();
         let now = match self.action {
             None => settings.backups().await?,
@@ -96,10 +97,10 @@ fn show(g: &Global, now: &BackupSettings) -> Result<(), CliError> {
     let text = match &now.cron {
         Some(cron) => format!(
             "{cron} (UTC): {} makes a backup, keeping the newest {} scheduled ones\n",
-            server_url(),
+            g.server(),
             now.keep
         ),
-        None => format!("off: {} makes no scheduled backups\n", server_url()),
+        None => format!("off: {} makes no scheduled backups\n", g.server()),
     };
     print(&text).map_err(io_out)
 }

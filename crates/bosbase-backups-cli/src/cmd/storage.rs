@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use crate::cli::Global;
 use crate::cmd::is_backup_zip;
-use crate::commands::{io_out, note, open};
-use crate::error::{CliError, code, server_url};
+use crate::cmd::{io_out, note};
+use crate::error::{CliError, code};
 use crate::output::{print, print_json};
 use crate::session::Session;
 
@@ -114,7 +114,7 @@ impl StorageArgs {
             ),
             _ => None,
         };
-        let s = open(g).await?;
+        let s = Session::login(g).await?;
         let settings = s.client.settings();
         match self.action {
             None => show(g, &settings.backups().await?, None),
@@ -235,7 +235,7 @@ async fn test(g: &Global, s: &Session) -> Result<(), CliError> {
                 format!(
                     "the S3 storage of {} does not work: {}; fix it with `bosbase-backups storage s3 ...` \
                      or go back with `bosbase-backups storage local`",
-                    server_url(),
+                    g.server(),
                     message
                         .split_whitespace()
                         .collect::<Vec<_>>()

@@ -9,9 +9,10 @@ use std::fmt;
 use bosbase_backups_api::types;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::client::{Client, RequestOptions, Route};
+use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::requests::{into_future, request_options};
+use crate::operation::Operation;
+use crate::options::{RequestOptions, into_future, request_options};
 
 pub use cron::{CRON_MACROS, CronError, check_cron};
 
@@ -61,7 +62,7 @@ pub struct S3Location {
 }
 
 /// An S3 bucket to keep the backups in, with its secret: for
-/// [`UpdateBackupSettings::s3`]. The secret is redacted in `Debug` and never logged.
+/// [`UpdateSettings::s3`]. The secret is redacted in `Debug` and never logged.
 #[derive(Clone)]
 pub struct S3Config {
     location: S3Location,
@@ -158,17 +159,14 @@ impl<'a> Settings<'a> {
     /// # }
     /// ```
     pub async fn backups(&self) -> Result<BackupSettings> {
-        let route = Route {
-            idempotent: true,
-            op: "get_settings",
-            method: "GET",
-            path: "/api/settings",
-        };
         let rv = self
             .client
-            .call(route, &RequestOptions::default(), None, |api| async move {
-                api.get_settings().await
-            })
+            .call(
+                Operation::GetSettings,
+                &RequestOptions::default(),
+                None,
+                |api| async move { api.get_settings().await },
+            )
             .await?;
         Ok(BackupSettings::from(rv.into_inner().backups))
     }
@@ -189,8 +187,8 @@ impl<'a> Settings<'a> {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn update_backups(&self) -> UpdateBackupSettings<'a> {
-        UpdateBackupSettings {
+    pub fn update_backups(&self) -> UpdateSettings<'a> {
+        UpdateSettings {
             client: self.client,
             opts: RequestOptions::default(),
             cron: None,
@@ -203,19 +201,16 @@ impl<'a> Settings<'a> {
     /// deletes it. Fails with the server's reason ([`Error::Api`], 400) when S3 is not enabled or
     /// the bucket cannot be written.
     pub async fn test_s3(&self) -> Result<()> {
-        let route = Route {
-            idempotent: false,
-            op: "test_s3",
-            method: "POST",
-            path: "/api/settings/test/s3",
-        };
         let body = &types::TestS3Request {
             filesystem: types::TestS3RequestFilesystem::Backups,
         };
         self.client
-            .call(route, &RequestOptions::default(), None, |api| async move {
-                api.test_s3(body).await
-            })
+            .call(
+                Operation::TestS3,
+                &RequestOptions::default(),
+                None,
+                |api| async move { api.test_s3(body).await },
+            )
             .await?;
         Ok(())
     }
@@ -223,7 +218,7 @@ impl<'a> Settings<'a> {
 
 /// `PATCH /api/settings` with a `backups` member: see [`Settings::update_backups`].
 #[must_use = "a request does nothing until it is sent or awaited"]
-pub struct UpdateBackupSettings<'a> {
+pub struct UpdateSettings<'a> {
     client: &'a Client,
     opts: RequestOptions,
     cron: Option<String>,
@@ -231,9 +226,9 @@ pub struct UpdateBackupSettings<'a> {
     storage: Option<Option<S3Config>>,
 }
 
-impl fmt::Debug for UpdateBackupSettings<'_> {
+impl fmt::Debug for UpdateSettings<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UpdateBackupSettings")
+        f.debug_struct("UpdateSettings")
             .field("cron", &self.cron)
             .field("keep", &self.keep)
             .field("storage", &self.storage)
@@ -241,7 +236,7 @@ impl fmt::Debug for UpdateBackupSettings<'_> {
     }
 }
 
-impl UpdateBackupSettings<'_> {
+impl UpdateSettings<'_> {
     /// A backup on the `cron` schedule (UTC; five fields or a macro such as `@daily`, checked
     /// before sending: [`check_cron`]), keeping the last `keep` (at least 1) scheduled backups.
     pub fn schedule(mut self, cron: impl Into<String>, keep: u64) -> Self {
@@ -315,24 +310,21 @@ impl UpdateBackupSettings<'_> {
                 },
             ))),
         };
-        let route = Route {
-            idempotent: false,
-            op: "update_settings",
-            method: "PATCH",
-            path: "/api/settings",
-        };
         let rv = self
             .client
-            .call(route, &self.opts, None, |api| async move {
-                api.update_settings(body).await
-            })
+            .call(
+                Operation::UpdateSettings,
+                &self.opts,
+                None,
+                |api| async move { api.update_settings(body).await },
+            )
             .await?;
         Ok(BackupSettings::from(rv.into_inner().backups))
     }
 }
 
-request_options!(UpdateBackupSettings);
-into_future!(UpdateBackupSettings => BackupSettings);
+request_options!(UpdateSettings);
+into_future!(UpdateSettings => BackupSettings);
 
 impl From<types::BackupsSettings> for BackupSettings {
     fn from(b: types::BackupsSettings) -> Self {
