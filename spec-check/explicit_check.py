@@ -11,7 +11,10 @@ headers, body schema), besides the status this script expects. Run on a fresh se
 2. downloads: whole (200), one range (206, `application/zip`), several ranges (206,
    `multipart/byteranges`), a malformed range and one past the end (416, plain text), no token or
    an `Authorization` header instead (403), a missing key (404);
-3. the one operation the random phase must not succeed at, since it restarts the server: a restore.
+3. the backup settings: a schedule set and read back, each kind of refusal (cron, cronMaxKeep,
+   S3 without its fields, a `null` body, which the server fails on with a 500), testS3 without S3;
+   then the settings are put back and checked to be as they were;
+4. the one operation the random phase must not succeed at, since it restarts the server: a restore.
    Create `spec_check_restore.zip`, add a superuser the backup does not have, restore a missing
    key (400, ApiError), restore the backup (204), wait until the added superuser is gone (the
    backup's data is in place) and the restarted server is healthy, then log in again.
@@ -63,7 +66,7 @@ class Api:
         self.base_url = base_url
         self.token = None
 
-    def call(self, path, method, expected, auth=True, what="", **parts):
+    def call(self, path, method, expected, auth=True, what="", checks=CHECKS, **parts):
         """Sends the spec's request for `method path`, validates the answer against the spec."""
         operation = self.schema[path][method]
         headers = parts.pop("headers", {})
@@ -73,7 +76,7 @@ class Api:
         response = case.call(base_url=self.base_url, timeout=30)
         label = f"{method} {path}{' ' + what if what else ''}"
         try:
-            case.validate_response(response, checks=CHECKS)
+            case.validate_response(response, checks=checks)
         except AssertionError as failure:
             raise CheckFailed(f"{label}: the response does not match the spec:\n{failure}")
         expect(
@@ -235,11 +238,50 @@ def restore(api, base_url):
     api.login(MARKER_EMAIL, MARKER_PASSWORD, expected=400)
 
 
+def settings(api):
+    print("the backup settings")
+    original = api.call("/api/settings", "GET", 200).json()["backups"]
+    expect("secret" not in original["s3"], "the S3 secret is not returned")
+    try:
+        body = {"backups": {"cron": "0 3 * * *", "cronMaxKeep": 7}}
+        saved = api.call("/api/settings", "PATCH", 200, what="a schedule", body=body).json()
+        expect(saved["backups"]["cron"] == "0 3 * * *", "the answer has the new schedule")
+        refusals = {
+            "a day name in cron": ({"cron": "0 3 * * MON"}, ["cron"], "validation_invalid_cron"),
+            "cronMaxKeep 0 with a schedule": ({"cronMaxKeep": 0}, ["cronMaxKeep"], "validation_required"),
+            "S3 without its fields": ({"s3": {"enabled": True}}, ["s3", "bucket"], "validation_required"),
+        }
+        for what, (change, path, code) in refusals.items():
+            error = api.call(
+                "/api/settings", "PATCH", 400, what=what, body={"backups": change}
+            ).json()["data"]["backups"]
+            for name in path:
+                error = error.get(name, {})
+            expect(error.get("code") == code, f"data.backups.{'.'.join(path)} is {code}")
+        api.call(
+            "/api/settings", "PATCH", 500, what="with a null body (a server bug)",
+            checks=[c for c in CHECKS if c is not not_a_server_error],
+            body=None, media_type="application/json",
+        )
+        test = api.call(
+            "/api/settings/test/s3", "POST", 400, what="without S3", body={"filesystem": "backups"}
+        )
+        expect(
+            "S3 storage filesystem is not enabled" in test.json()["message"],
+            "testS3 gives the reason",
+        )
+    finally:
+        api.call("/api/settings", "PATCH", 200, what="back as it was", body={"backups": original})
+    now = api.call("/api/settings", "GET", 200).json()["backups"]
+    expect(now == original, "the backup settings are back as they were")
+
+
 def main(spec, base_url):
     api = Api(spec, base_url)
     api.login()
     unnamed_creates(api)
     downloads(api)
+    settings(api)
     restore(api, base_url)
 
 

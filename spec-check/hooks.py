@@ -58,3 +58,47 @@ class SuperuserToken:
 
     def set(self, case, data, ctx):
         case.headers = {**(case.headers or {}), "Authorization": data}
+
+
+# updateSettings: random changes (a schedule that fires every minute, an S3 storage at a random
+# endpoint) must not outlive the request that made them, or later requests would run against
+# them. Before the first change, remember the server's backup settings; after each change, put
+# them back. (A random secret stays saved: the server offers no way to clear one.)
+_saved_backups = {}
+
+
+def _operation_id(case):
+    return case.operation.definition.raw.get("operationId")
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs):
+    if _operation_id(case) != "updateSettings":
+        return
+    # PocketBase 0.40.6 answers a `null` settings body with a 500, its bug (documented in the
+    # spec and asserted by explicit_check.py). Send another body that is not an object instead:
+    # the request stays invalid, and every other check still applies. (The coverage phase
+    # ignores filter hooks, so this cannot be a filter.)
+    if case.body is None and case.media_type == "application/json":
+        case.body = []
+    if not _saved_backups:
+        base = case.operation.schema.get_base_url().rstrip("/")
+        response = requests.get(
+            f"{base}/api/settings", headers={"Authorization": _login(base)}, timeout=30
+        )
+        response.raise_for_status()
+        _saved_backups.update(response.json()["backups"])
+
+
+@schemathesis.hook
+def after_call(context, case, response):
+    if _operation_id(case) == "updateSettings" and _saved_backups:
+        base = case.operation.schema.get_base_url().rstrip("/")
+        restored = requests.patch(
+            f"{base}/api/settings",
+            headers={"Authorization": _login(base)},
+            json={"backups": _saved_backups},
+            timeout=30,
+        )
+        restored.raise_for_status()
+

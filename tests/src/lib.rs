@@ -12,6 +12,7 @@ mod capture;
 mod data;
 mod http;
 mod proxy;
+pub mod s3;
 
 pub use capture::Captured;
 pub use data::{

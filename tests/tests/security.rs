@@ -2,7 +2,7 @@
 //! trace of every crate (reqwest's `log` records included) captured at the most verbose level.
 //! Alone in its binary: it installs the process-wide subscriber.
 
-use bosbase_backups::{Client, ExposeSecret};
+use bosbase_backups::{Client, ExposeSecret, S3Config, SecretString};
 use bosbase_backups_tests::{Captured, EMAIL, PASSWORD, TestServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -72,9 +72,22 @@ async fn no_secret_anywhere() {
             .await
             .unwrap_err(),
     ];
+    // An S3 secret, sent in the backup settings and used by the server to sign a test.
+    let s3_secret = "s3-secret-that-must-not-leak";
+    let s3 = S3Config::new(
+        "http://127.0.0.1:9",
+        "bucket",
+        "us-east-1",
+        "access",
+        SecretString::from(s3_secret.to_string()),
+    );
+    let update = client.settings().update_backups().s3(s3.clone());
+    let s3_debug = format!("{s3:?}\n{update:?}\n");
+    let settings = update.await.unwrap();
+    let s3_error = client.settings().test_s3().await.unwrap_err();
     let builder = Client::builder(server.url()).token(token.expose_secret());
     let mut shown = format!(
-        "{client:?}\n{file_token:?}\n{builder:?}\n{:?}\n",
+        "{client:?}\n{file_token:?}\n{builder:?}\n{:?}\n{s3_debug}{settings:?}\n{s3_error}\n{s3_error:?}\n",
         client.token().await
     );
     for e in &errors {
@@ -116,6 +129,7 @@ async fn no_secret_anywhere() {
         file_token.expose_secret(),
         PASSWORD,
         url.as_str(),
+        s3_secret,
     ] {
         assert!(
             !shown.contains(secret),

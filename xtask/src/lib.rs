@@ -4,6 +4,7 @@ pub mod bench;
 pub mod codegen;
 pub mod demo;
 pub mod man;
+pub mod node;
 pub mod spec_check;
 
 use std::path::{Path, PathBuf};

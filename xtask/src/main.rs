@@ -15,8 +15,9 @@ commands:
                       pinned PocketBase; prints a Markdown table, writes target/bench/results.{md,json}
                       (defaults: --size 1024 --runs 3 --list-backups 200 --list-calls 20)
   man [DIR]           write the man pages of bosbase-backups (default: target/man/)
+  spec-lint           Redocly's recommended lint ruleset on spec/backups.yaml: 0 errors, 0 warnings
   spec-check          prove spec/backups.yaml true to a real PocketBase (schemathesis) and usable
-                      from Python (a generated client runs the backup lifecycle)
+                      from Python and TypeScript (generated clients run the backup lifecycle)
 ";
 
 fn main() -> ExitCode {
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
                 }
             })
         }
+        ["spec-lint"] => xtask::node::lint(),
         _ => {
             eprint!("{USAGE}");
             return ExitCode::from(2);

@@ -13,6 +13,9 @@
 //!    `spec-check/hooks.py`).
 //! 4. On a fresh server: a Python client generated from the spec by openapi-python-client runs
 //!    `spec-check/client_check.py`, the backup lifecycle.
+//! 5. On a fresh server: a TypeScript client (openapi-typescript types, openapi-fetch, compiled
+//!    with `tsc --strict`) runs `spec-check/ts/client_check.ts`: the backup lifecycle and the
+//!    backup schedule, which it puts back as it was.
 //!
 //! Any mismatch fails the command. Fix the spec (then `cargo xtask codegen`), never the checks.
 
@@ -25,7 +28,7 @@ use std::time::Instant;
 use bosbase_backups_tests::TestServer;
 
 /// The spec, relative to the workspace root (schemathesis runs there: the hooks path is relative).
-const SPEC: &str = "spec/backups.yaml";
+pub(crate) const SPEC: &str = "spec/backups.yaml";
 
 fn spec_check_dir() -> PathBuf {
     crate::workspace_root().join("spec-check")
@@ -107,15 +110,25 @@ pub fn run() -> Result<(), String> {
         on_failure(&server, run_step(&mut command, "client_check.py"))?;
     }
 
+    step("a TypeScript client generated from the spec (openapi-typescript, openapi-fetch)");
+    {
+        let node = crate::node::install_tools()?;
+        let server = start_server();
+        on_failure(
+            &server,
+            crate::node::typescript_client(&node, &server.url()),
+        )?;
+    }
+
     println!(
-        "\nspec-check: spec/backups.yaml matches the server, and its Python client works \
+        "\nspec-check: spec/backups.yaml matches the server, and its Python and TypeScript clients work \
          ({:.0} s)",
         started.elapsed().as_secs_f64()
     );
     Ok(())
 }
 
-fn step(what: &str) {
+pub(crate) fn step(what: &str) {
     println!("\n== spec-check: {what}");
 }
 
@@ -224,7 +237,7 @@ fn python_env(command: &mut Command) {
 }
 
 /// Runs `command` with its output on the terminal; a non-zero exit is an error naming `what`.
-fn run_step(command: &mut Command, what: &str) -> Result<(), String> {
+pub(crate) fn run_step(command: &mut Command, what: &str) -> Result<(), String> {
     let started = Instant::now();
     let status = command
         .status()

@@ -45,3 +45,31 @@ fn schemathesis_config_names_existing_hooks() {
         "schemathesis.toml names {hooks}, which does not exist"
     );
 }
+
+#[test]
+fn npm_tools_are_pinned_exactly() {
+    let package: serde_json::Value =
+        serde_json::from_str(&spec_check_file("node/package.json")).expect("package.json is JSON");
+    let deps = package["devDependencies"]
+        .as_object()
+        .expect("package.json has devDependencies");
+    for tool in [
+        "@redocly/cli",
+        "openapi-typescript",
+        "openapi-fetch",
+        "typescript",
+    ] {
+        let version = deps[tool]
+            .as_str()
+            .unwrap_or_else(|| panic!("{tool} is not pinned"));
+        assert!(
+            version.chars().all(|c| c.is_ascii_digit() || c == '.'),
+            "{tool} is pinned to `{version}` in spec-check/node/package.json, not one exact version"
+        );
+    }
+    let lock = spec_check_file("node/package-lock.json");
+    assert!(
+        lock.contains("\"node_modules/@redocly/cli\""),
+        "spec-check/node/package-lock.json is not the lock of package.json"
+    );
+}

@@ -156,6 +156,130 @@ the same as no name: the server picks one.
                 })
         }
     }
+    /**S3 storage for backups. When `enabled`, every backup route works on this bucket instead of
+the server's disk: backups on the disk are no longer listed, and the list shows every
+object of the bucket, whatever its name. The secret is never returned.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct BackupsS3 {
+        #[serde(rename = "accessKey")]
+        pub access_key: ::std::string::String,
+        pub bucket: ::std::string::String,
+        pub enabled: bool,
+        pub endpoint: ::std::string::String,
+        ///Address the bucket in the path (`endpoint/bucket/key`), as most S3-compatible servers want
+        #[serde(rename = "forcePathStyle")]
+        pub force_path_style: bool,
+        pub region: ::std::string::String,
+    }
+    ///Changes to the S3 storage of backups; see `BackupsS3`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct BackupsS3Update(pub ::std::option::Option<BackupsS3UpdateInner>);
+    impl ::std::ops::Deref for BackupsS3Update {
+        type Target = ::std::option::Option<BackupsS3UpdateInner>;
+        fn deref(&self) -> &::std::option::Option<BackupsS3UpdateInner> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<BackupsS3Update>
+    for ::std::option::Option<BackupsS3UpdateInner> {
+        fn from(value: BackupsS3Update) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<BackupsS3UpdateInner>>
+    for BackupsS3Update {
+        fn from(value: ::std::option::Option<BackupsS3UpdateInner>) -> Self {
+            Self(value)
+        }
+    }
+    ///Changes to the S3 storage of backups; see `BackupsS3`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct BackupsS3UpdateInner {
+        #[serde(
+            rename = "accessKey",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub access_key: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub bucket: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub enabled: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub endpoint: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "forcePathStyle",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub force_path_style: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub region: ::std::option::Option<::std::string::String>,
+        /**Write-only. Left out, empty or `null`, the saved secret is kept (no change clears it).
+*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub secret: ::std::option::Option<::std::string::String>,
+    }
+    ///The server's own backup schedule, and where its backups are kept
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct BackupsSettings {
+        #[doc = "When the server makes a backup by itself, in UTC: five space-separated fields (minute\n0-59, hour 0-23, day of month 1-31, month 1-12, day of week 0-6 with 0 Sunday; `*`,\n`a-b`, `a,b`, `*/n`; numbers only) or a macro (`@yearly`, `@annually`, `@monthly`,\n`@weekly`, `@daily`, `@midnight`, `@hourly`). Empty: no scheduled backups. Scheduled\nbackups are named `@auto_pb_backup_<app>_<yyyymmddhhmmss>.zip`.\n"]
+        pub cron: ::std::string::String,
+        /**How many scheduled backups the server keeps; after each one it deletes the oldest
+beyond this number (backups of other names are never deleted).
+*/
+        #[serde(rename = "cronMaxKeep")]
+        pub cron_max_keep: i64,
+        pub s3: BackupsS3,
+    }
+    /**Changes to the backup schedule and storage; members left out keep their values, `null`
+resets one to its zero value. After the change, the server requires: a valid `cron` (see
+`BackupsSettings.cron`); `cronMaxKeep` at least 1 when `cron` is set, and never negative;
+with `s3.enabled`, a non-empty `bucket`, `region`, `accessKey`, `secret` and an `endpoint`
+that is a URL.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct BackupsSettingsUpdate(
+        pub ::std::option::Option<BackupsSettingsUpdateInner>,
+    );
+    impl ::std::ops::Deref for BackupsSettingsUpdate {
+        type Target = ::std::option::Option<BackupsSettingsUpdateInner>;
+        fn deref(&self) -> &::std::option::Option<BackupsSettingsUpdateInner> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<BackupsSettingsUpdate>
+    for ::std::option::Option<BackupsSettingsUpdateInner> {
+        fn from(value: BackupsSettingsUpdate) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<BackupsSettingsUpdateInner>>
+    for BackupsSettingsUpdate {
+        fn from(value: ::std::option::Option<BackupsSettingsUpdateInner>) -> Self {
+            Self(value)
+        }
+    }
+    /**Changes to the backup schedule and storage; members left out keep their values, `null`
+resets one to its zero value. After the change, the server requires: a valid `cron` (see
+`BackupsSettings.cron`); `cronMaxKeep` at least 1 when `cron` is set, and never negative;
+with `s3.enabled`, a non-empty `bucket`, `region`, `accessKey`, `secret` and an `endpoint`
+that is a URL.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct BackupsSettingsUpdateInner {
+        ///See `BackupsSettings.cron`; empty turns scheduled backups off
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cron: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "cronMaxKeep",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub cron_max_keep: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub s3: ::std::option::Option<BackupsS3Update>,
+    }
     /**Leave `name` out (or send it empty or `null`, or send no body or a `null` body) for a name
 the server chooses.
 */
@@ -238,6 +362,30 @@ the server chooses.
         pub identity: ::std::string::String,
         pub password: ::std::string::String,
     }
+    /**The server's settings. `backups` is described exactly; the other members are the server's
+other settings, as it returns them.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Settings {
+        pub backups: BackupsSettings,
+    }
+    /**The body of a refused settings change: `data` holds the errors nested like the settings
+(e.g. `data.backups.s3.bucket`), each leaf an object with `code` and `message`
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct SettingsError {
+        pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub message: ::std::string::String,
+        pub status: i64,
+    }
+    /**The settings to change; members left out keep their values. Only `backups` is described
+here; any other member is passed to the server as it is.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct SettingsUpdate {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub backups: ::std::option::Option<BackupsSettingsUpdate>,
+    }
     ///`SuperuserAuth`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SuperuserAuth {
@@ -265,6 +413,67 @@ the server chooses.
         pub updated: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub verified: ::std::option::Option<bool>,
+    }
+    ///`TestS3Request`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TestS3Request {
+        ///Which S3 settings to test, `backups` (the backup storage) or `storage` (files)
+        pub filesystem: TestS3RequestFilesystem,
+    }
+    ///Which S3 settings to test, `backups` (the backup storage) or `storage` (files)
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum TestS3RequestFilesystem {
+        #[serde(rename = "backups")]
+        Backups,
+        #[serde(rename = "storage")]
+        Storage,
+    }
+    impl ::std::fmt::Display for TestS3RequestFilesystem {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Backups => f.write_str("backups"),
+                Self::Storage => f.write_str("storage"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for TestS3RequestFilesystem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "backups" => Ok(Self::Backups),
+                "storage" => Ok(Self::Storage),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TestS3RequestFilesystem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for TestS3RequestFilesystem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
     }
     ///`UploadBackupRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -395,7 +604,7 @@ Sends a `GET` request to `/api/health`
 */
     pub async fn health_check<'a>(
         &'a self,
-    ) -> Result<ResponseValue<types::Health>, Error<()>> {
+    ) -> Result<ResponseValue<types::Health>, Error<types::ApiError>> {
         let url = format!("{}/api/health", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -422,6 +631,9 @@ Sends a `GET` request to `/api/health`
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
+            429u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -888,6 +1100,164 @@ Arguments:
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
+            400u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            401u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**The server's settings, its backup schedule and backup storage among them
+
+Only `backups` is described here; the other members (mail, file storage, rate limits, ...)
+are returned as the server has them. Secrets, such as `backups.s3.secret`, are never
+returned: the member is left out.
+
+
+Sends a `GET` request to `/api/settings`
+
+*/
+    pub async fn get_settings<'a>(
+        &'a self,
+    ) -> Result<ResponseValue<types::Settings>, Error<types::ApiError>> {
+        let url = format!("{}/api/settings", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_settings",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            401u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Change some of the server's settings
+
+The body is applied onto the saved settings: a member left out keeps its value, a member
+sent as `null` is reset to its zero value (`""`, `0`, `false`; `"backups": null` resets
+the whole schedule and S3 storage). `backups.s3.secret` left out, empty or `null` keeps the
+saved secret, and so do `"s3": null` and `"backups": null`: no change clears a saved
+secret. The settings are validated as a whole (see `BackupsSettingsUpdate`) and
+saved only when valid. Answers with the saved settings.
+
+
+Sends a `PATCH` request to `/api/settings`
+
+*/
+    pub async fn update_settings<'a>(
+        &'a self,
+        body: &'a types::SettingsUpdate,
+    ) -> Result<ResponseValue<types::Settings>, Error<types::ApiError>> {
+        let url = format!("{}/api/settings", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .patch(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "update_settings",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            401u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Test the saved S3 settings by writing and deleting a file
+
+Tests the *saved* settings of `filesystem` (`backups`: the backup storage; `storage`: the
+file storage), not the ones of a pending change: save first. Answers 400 with the reason in
+`message` (`Failed to test the S3 filesystem. Raw error: ...`) when S3 is not enabled for
+it or the bucket cannot be written.
+
+
+Sends a `POST` request to `/api/settings/test/s3`
+
+*/
+    pub async fn test_s3<'a>(
+        &'a self,
+        body: &'a types::TestS3Request,
+    ) -> Result<ResponseValue<()>, Error<types::ApiError>> {
+        let url = format!("{}/api/settings/test/s3", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "test_s3",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            204u16 => Ok(ResponseValue::empty(response)),
             400u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }

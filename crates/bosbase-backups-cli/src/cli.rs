@@ -113,6 +113,10 @@ pub enum Command {
     Decrypt(cmd::decrypt::DecryptArgs),
     /// Print a shell completion script
     Completions(cmd::completions::CompletionsArgs),
+    /// Show or change the server's own backup schedule
+    Schedule(cmd::schedule::ScheduleArgs),
+    /// Show or change where the server keeps its backups (its disk or an S3 bucket)
+    Storage(cmd::storage::StorageArgs),
 }
 
 const TOP_HELP: &str = "\

@@ -75,9 +75,12 @@ impl CliError {
         match self {
             CliError::Plain { code, .. } => *code,
             CliError::Sdk(e) => match e {
-                E::InvalidName(_) | E::InvalidKey(_) | E::Config(_) | E::NotABackup { .. } => {
-                    code::USAGE
-                }
+                E::InvalidName(_)
+                | E::InvalidKey(_)
+                | E::Config(_)
+                | E::NotABackup { .. }
+                | E::InvalidCron(_)
+                | E::InvalidSettings(_) => code::USAGE,
                 E::Unauthorized { .. } | E::Forbidden { .. } | E::WrongIdentity => code::AUTH,
                 E::DamagedCiphertext { .. } => code::DAMAGED,
                 E::NotFound { .. } => code::NOT_FOUND,

@@ -29,6 +29,14 @@ pub enum Error {
     #[error(transparent)]
     InvalidKey(#[from] KeyError),
 
+    /// The cron expression of a schedule would be refused by the server; nothing was sent.
+    #[error(transparent)]
+    InvalidCron(#[from] crate::settings::CronError),
+
+    /// A change of the backup settings the server would refuse; nothing was sent.
+    #[error("invalid backup settings: {0}")]
+    InvalidSettings(String),
+
     /// The client was misconfigured (base URL, TLS, header values); nothing was sent.
     #[error("invalid configuration: {0}")]
     Config(String),
@@ -345,6 +353,14 @@ impl Error {
         };
         match serde_json::from_slice::<types::ApiError>(&body) {
             Ok(parsed) => Error::from_body(status, parsed, key),
+            Err(_) if nested_fields(&body).is_some() => {
+                let (message, fields) = nested_fields(&body).unwrap_or_default();
+                Error::Api {
+                    status: status.as_u16(),
+                    message,
+                    fields,
+                }
+            }
             Err(_) => {
                 let text = String::from_utf8_lossy(&body[..body.len().min(200)])
                     .trim()
@@ -390,25 +406,40 @@ impl Error {
         }
     }
 
-    /// Same, for operations that declare no error body (health).
-    pub(crate) async fn from_api_unit(e: progenitor_client::Error<()>) -> Self {
-        use progenitor_client::Error as E;
-        match e {
-            E::ErrorResponse(rv) => Error::Api {
-                status: rv.status().as_u16(),
-                message: String::new(),
-                fields: BTreeMap::new(),
-            },
-            E::UnexpectedResponse(response) => Error::from_response(response, None).await,
-            E::CommunicationError(e) | E::ResponseBodyError(e) | E::InvalidUpgrade(e) => {
-                Error::transport(e)
-            }
-            E::InvalidResponsePayload(_, e) => Error::InvalidResponse(e.to_string()),
-            E::InvalidRequest(msg) | E::Custom(msg) => Error::Config(msg),
-        }
-    }
-
     pub(crate) fn is_unauthorized(&self) -> bool {
         matches!(self, Error::Unauthorized { status: 401, .. })
     }
+}
+
+/// A settings error nests its field errors like the settings (`data.backups.s3.bucket`): the
+/// message, and the field errors under dotted names.
+fn nested_fields(body: &[u8]) -> Option<(String, BTreeMap<String, FieldError>)> {
+    fn walk(prefix: &str, value: &serde_json::Value, out: &mut BTreeMap<String, FieldError>) {
+        let Some(map) = value.as_object() else { return };
+        if let (Some(code), Some(message)) = (map.get("code"), map.get("message"))
+            && let (Some(code), Some(message)) = (code.as_str(), message.as_str())
+        {
+            out.insert(
+                prefix.to_string(),
+                FieldError {
+                    code: code.into(),
+                    message: message.into(),
+                },
+            );
+            return;
+        }
+        for (name, inner) in map {
+            let path = if prefix.is_empty() {
+                name.clone()
+            } else {
+                format!("{prefix}.{name}")
+            };
+            walk(&path, inner, out);
+        }
+    }
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let message = value.get("message")?.as_str()?.to_string();
+    let mut fields = BTreeMap::new();
+    walk("", value.get("data")?, &mut fields);
+    Some((message, fields))
 }

@@ -33,7 +33,7 @@ impl<'a> HealthCheck<'a> {
                 let token = client.inner.auth.token(client).await.ok().flatten();
                 match client.api(token.as_ref(), opts)?.health_check().await {
                     Ok(v) => Ok(v),
-                    Err(e) => Err(Error::from_api_unit(e).await),
+                    Err(e) => Err(Error::from_api(e, None).await),
                 }
             })
             .await?;

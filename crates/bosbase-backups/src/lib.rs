@@ -61,6 +61,22 @@
 //! # }
 //! ```
 //!
+//! # The server's own schedule and storage
+//!
+//! [`Client::settings`] reads and changes the `backups` member of the server's settings, and
+//! nothing else: the schedule of the backups it makes itself (a cron expression in UTC, checked
+//! before sending by [`check_cron`], and how many of them it keeps) and where it keeps every
+//! backup, its disk or an S3 bucket ([`S3Config`], whose secret is write-only and redacted).
+//!
+//! ```no_run
+//! # async fn run(client: bosbase_backups::Client) -> bosbase_backups::Result<()> {
+//! client.settings().update_backups().schedule("0 3 * * *", 7).await?;
+//! let settings = client.settings().backups().await?;
+//! println!("{:?}, keeping {}, on {:?}", settings.cron, settings.keep, settings.storage);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Names
 //!
 //! Backups are named `[a-z0-9_-]+.zip`, at most 150 characters: [`BackupName`]. Names are checked
@@ -93,6 +109,7 @@ mod progress;
 mod restore;
 mod restore_and_wait;
 mod retry;
+mod settings;
 mod upload;
 mod watch;
 mod zipcheck;
@@ -111,6 +128,10 @@ pub use name::{BackupName, KeyError, MAX_NAME_LEN, NameError, check_key};
 pub use progress::Progress;
 pub use restore::RestoreBackup;
 pub use restore_and_wait::{DEFAULT_RESTORE_TIMEOUT, RestoreBackupAndWait, RestoreReport};
+pub use settings::{
+    BackupSettings, BackupStorage, CRON_MACROS, CronError, S3Config, S3Location, Settings,
+    UpdateSettings, check_cron,
+};
 pub use upload::UploadBackup;
 pub use watch::RestartWatch;
 pub use zipcheck::{CheckBackup, verify_file};

@@ -16,6 +16,9 @@ pub(crate) enum Operation {
     DeleteBackup,
     RestoreBackup,
     ListLogs,
+    GetSettings,
+    UpdateSettings,
+    TestS3,
 }
 
 impl Operation {
@@ -45,6 +48,11 @@ impl Operation {
             DeleteBackup => ("deleteBackup", "DELETE", "/api/backups/{key}", false),
             RestoreBackup => ("restoreBackup", "POST", "/api/backups/{key}/restore", false),
             ListLogs => ("listLogs", "GET", "/api/logs", true),
+            GetSettings => ("getSettings", "GET", "/api/settings", true),
+            // Not repeated blindly: a change may have been saved before the connection broke.
+            UpdateSettings => ("updateSettings", "PATCH", "/api/settings", false),
+            // Writes and deletes a test object in the bucket.
+            TestS3 => ("testS3", "POST", "/api/settings/test/s3", false),
         }
     }
 
@@ -88,6 +96,9 @@ mod tests {
             DeleteBackup,
             RestoreBackup,
             ListLogs,
+            GetSettings,
+            UpdateSettings,
+            TestS3,
         ] {
             let (id, method, route, _) = op.facts();
             let found = spec["paths"][route][method.to_lowercase()]["operationId"].as_str();

@@ -15,7 +15,7 @@ pub struct ListArgs {}
 impl ListArgs {
     pub async fn run(self, g: &Global) -> Result<(), CliError> {
         let s = Session::login(g).await?;
-        let backups = s.client.backups().list().await?;
+        let backups = crate::cmd::backup_zips(g, s.client.backups().list().await?);
         if g.json {
             let items: Vec<BackupJson> = backups.iter().map(BackupJson::from).collect();
             print_json(&items).map_err(io_out)

@@ -12,6 +12,8 @@ pub mod keygen;
 pub mod list;
 pub mod prune;
 pub mod restore;
+pub mod schedule;
+pub mod storage;
 pub mod upload;
 pub mod url;
 
@@ -39,6 +41,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Keygen(args) => args.run(g),
         Command::Decrypt(args) => args.run(g).await,
         Command::Completions(args) => args.run(),
+        Command::Schedule(args) => args.run(g).await,
+        Command::Storage(args) => args.run(g).await,
     }
 }
 
@@ -153,4 +157,33 @@ pub fn plural(n: usize, one: &str) -> String {
     } else {
         format!("{n} {one}s")
     }
+}
+
+/// Whether a listed key is a backup zip. A server that keeps its backups on S3 lists every object
+/// of the bucket, and a bucket may be shared with other files.
+pub fn is_backup_zip(key: &str) -> bool {
+    key.ends_with(".zip") && !key.contains('/')
+}
+
+/// The backup zips of `list`; the other objects are left out with a note, so that no command
+/// shows or deletes them as backups.
+pub fn backup_zips(g: &Global, list: Vec<BackupInfo>) -> Vec<BackupInfo> {
+    let (zips, others): (Vec<BackupInfo>, Vec<BackupInfo>) =
+        list.into_iter().partition(|b| is_backup_zip(&b.key));
+    if !others.is_empty() {
+        let mut names: Vec<&str> = others.iter().map(|b| b.key.as_str()).take(5).collect();
+        if others.len() > names.len() {
+            names.push("...");
+        }
+        note(
+            g,
+            &format!(
+                "note: skipped {} listed object(s) that are not backup zips (the server's S3 \
+                 bucket holds other files too): {}",
+                others.len(),
+                names.join(", ")
+            ),
+        );
+    }
+    zips
 }

@@ -47,7 +47,7 @@ impl PruneArgs {
         }
         let s = Session::login(g).await?;
         // Newest first: the SDK's order.
-        let all = s.client.backups().list().await?;
+        let all = crate::cmd::backup_zips(g, s.client.backups().list().await?);
         let matching: Vec<&BackupInfo> = all
             .iter()
             .filter(|b| matcher.as_ref().is_none_or(|m| m.is_match(&b.key)))

@@ -2,7 +2,7 @@
 
 use crate::{bare, run};
 
-const COMMANDS: [&str; 12] = [
+const COMMANDS: [&str; 14] = [
     "list",
     "create",
     "upload",
@@ -15,6 +15,8 @@ const COMMANDS: [&str; 12] = [
     "keygen",
     "decrypt",
     "completions",
+    "schedule",
+    "storage",
 ];
 
 #[test]

@@ -8,6 +8,7 @@ mod lifecycle;
 mod output;
 mod prune;
 mod restore;
+mod settings;
 
 use std::io::Write;
 use std::path::Path;
@@ -72,6 +73,7 @@ pub fn bare() -> Command {
         "BOSBASE_TOKEN",
         "BOSBASE_EMAIL",
         "BOSBASE_PASSWORD",
+        "BOSBASE_S3_SECRET",
     ] {
         cmd.env_remove(var);
     }
