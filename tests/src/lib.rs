@@ -10,9 +10,13 @@
 
 mod capture;
 mod data;
+mod seed;
+mod zips;
 
 pub use capture::Captured;
 pub use data::{incompressible_file, write_backup_zip, write_incompressible};
+pub use seed::{Seed, fill_records};
+pub use zips::{corrupt_entry, replace_entry, zip_entry};
 
 use std::fs::{self, File};
 use std::io::{Read, Write};

@@ -264,7 +264,7 @@ impl<'a> DownloadBackup<'a> {
 }
 
 /// The first byte of a `Content-Range: bytes START-END/TOTAL`.
-fn content_range_start(headers: &reqwest::header::HeaderMap) -> Option<u64> {
+pub(crate) fn content_range_start(headers: &reqwest::header::HeaderMap) -> Option<u64> {
     let value = headers.get(reqwest::header::CONTENT_RANGE)?.to_str().ok()?;
     value
         .strip_prefix("bytes ")?

@@ -134,6 +134,24 @@ pub enum Error {
         why: &'static str,
     },
 
+    /// The backup is damaged: one of its entries is not what a restore needs (a database SQLite
+    /// cannot read, a CRC mismatch, no `data.db`, not a zip at all). Restoring it would fail or
+    /// take the server down; nothing was sent to restore or upload it.
+    #[error(
+        "{backup} is damaged: {entry}: {problem}; do not restore it: use another backup, or \
+         make a new one from a server that runs"
+    )]
+    Damaged {
+        /// The backup's key, or the file's path.
+        backup: String,
+        /// The zip entry at fault (`data.db`, `storage/a.png`), or `zip` for the archive itself.
+        entry: String,
+        /// What is wrong with it.
+        problem: String,
+        /// What was found before and besides the fault (other databases, collections, counts).
+        report: Option<Box<crate::verify::VerifyReport>>,
+    },
+
     /// The server accepted the restore but its log says it failed; it still runs on its old data.
     #[error("the server could not restore {key:?} and still runs on its old data: {reason}")]
     RestoreFailed {

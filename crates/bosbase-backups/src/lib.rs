@@ -84,6 +84,7 @@ mod requests;
 mod restore;
 mod retry;
 mod upload;
+mod verify;
 mod zipcheck;
 
 pub use backups::{Backups, CreateAutoBackup, CreateBackup, KeyRequest, ListBackups};
@@ -97,7 +98,10 @@ pub use progress::Progress;
 pub use requests::HealthRequest;
 pub use restore::{DEFAULT_RESTORE_TIMEOUT, RestoreAndWait, RestoreReport};
 pub use upload::UploadBackup;
-pub use zipcheck::verify_file;
+pub use verify::{
+    CollectionCount, DatabaseCheck, StorageFiles, VerifyBackup, VerifyFile, VerifyReport,
+    verify_file,
+};
 
 /// The generated low-level client, for what this crate does not cover.
 pub use bosbase_backups_api as api;

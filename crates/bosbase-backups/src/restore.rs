@@ -306,16 +306,6 @@ impl RangeRead for RemoteBackup<'_> {
     }
 }
 
-impl crate::backups::Backups<'_> {
-    /// Checks that the backup `key` is restorable: a zip whose central directory lists
-    /// `data.db`. Reads only the end of the zip and its directory, with `Range` requests.
-    pub async fn verify(&self, key: &str) -> Result<()> {
-        check_key(key)?;
-        let (list, _) = self.client.list_backups(&RequestOptions::default()).await?;
-        verify_listed(self.client, key, listed_size(&list, key)?).await
-    }
-}
-
 /// [`Backups::verify`](crate::Backups::verify) of a backup whose listed size is known.
 async fn verify_listed(client: &Client, key: &str, size: u64) -> Result<()> {
     let mut remote = RemoteBackup::new(client, key, size);
