@@ -178,6 +178,8 @@ pub enum Command {
     /// Show the server's health and whether a backup can start now
     #[command(after_help = HEALTH_HELP)]
     Health,
+
+    Verify(crate::cmd::verify::VerifyArgs),
 }
 
 const TOP_HELP: &str = "\
@@ -201,6 +203,9 @@ Exit codes:
   7  local I/O: a file cannot be read or written
   8  cannot reach the server, or a download was cut off for good (then: download --resume)
   9  restore: the server did not confirm the restore within --timeout
+  10 the backup is damaged (verify, restore, upload, download --verify): nothing was sent
+  11 restore: the server runs on the backup, but its data differs from the backup's
+     (e.g. migrations newer than the backup were applied again)
 
 Examples:
   export BOSBASE_URL=https://pb.example.com BOSBASE_EMAIL=admin@example.com

@@ -43,11 +43,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             yes,
         } => prune(g, keep_last, pattern.as_deref(), dry_run, yes).await,
         Command::Health => health(g).await,
+        Command::Verify(args) => args.run(g).await,
     }
 }
 
 /// Credentials, then the logged-in client.
-async fn open(g: &Global) -> Result<Session, CliError> {
+pub(crate) async fn open(g: &Global) -> Result<Session, CliError> {
     Session::open(g, Credentials::resolve(g)?, true).await
 }
 
@@ -58,7 +59,7 @@ fn note(g: &Global, message: &str) {
     }
 }
 
-fn io_out(e: std::io::Error) -> CliError {
+pub(crate) fn io_out(e: std::io::Error) -> CliError {
     CliError::io("cannot write to stdout", &e)
 }
 
@@ -188,7 +189,7 @@ async fn upload(
 }
 
 /// A progress bar on stderr, when it is a terminal and not --quiet.
-fn progress_bar(g: &Global, verb: &str, total: Option<u64>) -> Option<ProgressBar> {
+pub(crate) fn progress_bar(g: &Global, verb: &str, total: Option<u64>) -> Option<ProgressBar> {
     if g.quiet || !std::io::stderr().is_terminal() {
         return None;
     }
@@ -206,7 +207,7 @@ fn progress_bar(g: &Global, verb: &str, total: Option<u64>) -> Option<ProgressBa
 
 /// Every key is checked before any request, so that a bad key among several fails before anything
 /// is deleted.
-fn check_key(key: &str) -> Result<(), CliError> {
+pub(crate) fn check_key(key: &str) -> Result<(), CliError> {
     bosbase_backups::check_key(key)
         .map_err(|e| CliError::usage(e.to_string().replace("`list`", "`bosbase-backups list`")))
 }

@@ -26,6 +26,8 @@ pub mod code {
     pub const UNREACHABLE: u8 = 8;
     /// A restore was not confirmed within --timeout.
     pub const TIMEOUT: u8 = 9;
+    /// The backup is damaged; nothing was sent.
+    pub const DAMAGED: u8 = 10;
 }
 
 /// A failure of a command: what to print and how to exit.
@@ -134,6 +136,7 @@ impl From<bosbase_backups::Error> for CliError {
             E::Busy { .. } => code::BUSY,
             E::Api { .. } | E::InvalidResponse(_) | E::RestoreFailed { .. } => code::SERVER,
             E::RestoreTimeout { .. } => code::TIMEOUT,
+            E::Damaged { .. } => code::DAMAGED,
             E::Io { .. } | E::Stream(_) => code::IO,
             E::Transport(_) | E::Interrupted { .. } => code::UNREACHABLE,
             _ => code::OTHER,

@@ -2,8 +2,8 @@
 
 use crate::{bare, run};
 
-const COMMANDS: [&str; 9] = [
-    "list", "create", "upload", "download", "url", "delete", "restore", "prune", "health",
+const COMMANDS: [&str; 10] = [
+    "list", "create", "upload", "download", "url", "delete", "restore", "prune", "health", "verify",
 ];
 
 #[test]

@@ -7,6 +7,7 @@ mod lifecycle;
 mod output;
 mod prune;
 mod restore;
+mod verify;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
