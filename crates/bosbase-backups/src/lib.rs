@@ -99,8 +99,8 @@ pub use requests::HealthRequest;
 pub use restore::{DEFAULT_RESTORE_TIMEOUT, RestoreAndWait, RestoreReport};
 pub use upload::UploadBackup;
 pub use verify::{
-    CollectionCount, DatabaseCheck, StorageFiles, VerifyBackup, VerifyFile, VerifyReport,
-    verify_file,
+    CollectionCount, DatabaseCheck, Difference, StorageFiles, VerifyBackup, VerifyFile,
+    VerifyReport, verify_file,
 };
 
 /// The generated low-level client, for what this crate does not cover.
