@@ -15,8 +15,8 @@ mod zips;
 
 pub use capture::Captured;
 pub use data::{incompressible_file, write_backup_zip, write_incompressible};
-pub use seed::{Seed, fill_records};
-pub use zips::{corrupt_entry, replace_entry, zip_entry};
+pub use seed::{Seed, fill_files, fill_records};
+pub use zips::{compressed_size, corrupt_entry, replace_entry, zip_entry};
 
 use std::fs::{self, File};
 use std::io::{Read, Write};

@@ -134,9 +134,7 @@ pub fn fill_records(
     let mut db = rusqlite::Connection::open(data_dir.join("data.db"))?;
     let tx = db.transaction()?;
     {
-        let sql = format!(
-            "INSERT INTO \"{collection}\" (id, title, created, updated) VALUES (?1, ?2, ?3, ?3)"
-        );
+        let sql = format!("INSERT INTO \"{collection}\" (id, title) VALUES (?1, ?2)");
         let mut insert = tx.prepare(&sql)?;
         let mut x: u64 = 0x2545_F491_4F6C_DD1D;
         let mut title = String::with_capacity(bytes);
@@ -148,12 +146,34 @@ pub fn fill_records(
                 x ^= x << 17;
                 title.push_str(&format!("{x:016x}"));
             }
-            insert.execute(rusqlite::params![
-                format!("r{i:014}"),
-                title,
-                "2026-11-26 00:00:00.000Z"
-            ])?;
+            insert.execute(rusqlite::params![format!("r{i:014}"), title])?;
         }
     }
     tx.commit()
+}
+
+/// Writes `count` records with an uploaded file of `mib` MiB of incompressible bytes each into the
+/// collection `collection` (id `collection_id`, with a `file` field) of a stopped server's
+/// `data_dir`: the files where PocketBase keeps uploads, the records naming them. For benchmarks.
+pub fn fill_files(
+    data_dir: &Path,
+    collection: &str,
+    collection_id: &str,
+    count: u64,
+    mib: u64,
+) -> rusqlite::Result<()> {
+    let db = rusqlite::Connection::open(data_dir.join("data.db"))?;
+    let sql = format!("INSERT INTO \"{collection}\" (id, title, file) VALUES (?1, ?2, ?3)");
+    for i in 0..count {
+        let id = format!("f{i:014}");
+        let name = format!("upload_{i}.bin");
+        let path = data_dir
+            .join("storage")
+            .join(collection_id)
+            .join(&id)
+            .join(&name);
+        crate::incompressible_file(&path, mib);
+        db.execute(&sql, rusqlite::params![id, name, name])?;
+    }
+    Ok(())
 }

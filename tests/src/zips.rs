@@ -67,3 +67,10 @@ fn copy_except(src: &Path, dst: &Path, name: &str) -> zip::ZipWriter<std::fs::Fi
     }
     out
 }
+
+/// The compressed size of the entry `name` of the zip at `path`.
+pub fn compressed_size(path: &Path, name: &str) -> Option<u64> {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).ok()?).ok()?;
+    let index = zip.index_for_name(name)?;
+    zip.by_index_raw(index).ok().map(|e| e.compressed_size())
+}
