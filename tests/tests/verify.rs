@@ -53,7 +53,21 @@ async fn a_server_made_backup_verifies_clean_with_the_apis_counts() {
         .full(true)
         .await
         .unwrap();
-    let local = bosbase_backups::verify_file(&zip).full(true).await.unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s = seen.clone();
+    let local = bosbase_backups::verify_file(&zip)
+        .full(true)
+        .progress(move |p| s.lock().unwrap().push(p))
+        .await
+        .unwrap();
+    let seen = seen.lock().unwrap();
+    let last = seen.last().expect("progress was reported");
+    assert_eq!(last.transferred, local.bytes_read);
+    assert_eq!(last.total, Some(std::fs::metadata(&zip).unwrap().len()));
+    assert!(
+        seen.windows(2)
+            .all(|w| w[0].transferred <= w[1].transferred)
+    );
 
     for report in [&remote, &full, &local] {
         assert_eq!(counts(report), api);
