@@ -8,9 +8,10 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::cli::Global;
-use crate::commands::{check_key, io_out, open, progress_bar};
+use crate::cmd::{check_key, io_out, progress_bar};
 use crate::error::{CliError, code};
 use crate::output::{human_size, print, print_json};
+use crate::session::Session;
 
 /// Check that a backup restores: its databases with SQLite, and what it would bring back
 #[derive(Args)]
@@ -52,7 +53,7 @@ impl VerifyArgs {
         let (shown, result) = match (&self.key, &self.file) {
             (Some(key), _) => {
                 check_key(key)?;
-                let s = open(g).await?;
+                let s = Session::login(g).await?;
                 let bar = progress_bar(g, "verifying", None);
                 let mut request = s.client.backups().verify(key).full(self.full);
                 if let Some(bar) = bar.clone() {
@@ -129,7 +130,7 @@ fn show(
             code::DAMAGED,
             format!(
                 "{backup} is damaged: {}: {}; do not restore it: use another backup, or make a \
-                 new one from a server that runs",
+                 new one from a server that runs on good data",
                 d.entry, d.problem
             ),
         )),
@@ -209,7 +210,8 @@ pub fn collections(report: &VerifyReport) -> String {
     let mut out = format!("collections (superusers: {}):\n", report.superusers);
     for c in &report.collections {
         let label = format!("{} ({})", c.name, c.kind);
-        out.push_str(&format!("  {label:<width$}  {:>9} records\n", c.records));
+        let unit = if c.records == 1 { "record" } else { "records" };
+        out.push_str(&format!("  {label:<width$}  {:>9} {unit}\n", c.records));
     }
     out
 }

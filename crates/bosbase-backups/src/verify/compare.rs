@@ -1,14 +1,16 @@
 //! After a restore: does the server run on the backup's data? Its API's collections and record
 //! counts against the verify report of the backup.
-// Until restore_and_wait uses it (after the restructure of main is merged).
+// Until restore_and_wait uses it (next commit).
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use super::CollectionCount;
-use crate::client::{Client, RequestOptions, Route};
+use crate::client::Client;
 use crate::error::Result;
+use crate::operation::Operation;
+use crate::options::RequestOptions;
 
 /// Collections whose records the server writes and prunes by itself (a login from a new device,
 /// one-time passwords, MFA sessions): their counts change without anyone changing the data.
@@ -95,24 +97,14 @@ pub(crate) fn differences(
 
 impl Client {
     /// Every collection the server lists, with its record count, by name.
-    pub(crate) async fn collection_counts(&self) -> Result<Vec<CollectionCount>> {
-        let opts = RequestOptions::default();
-        let list_route = Route {
-            idempotent: true,
-            op: "list_collections",
-            method: "GET",
-            path: "/api/collections",
-        };
-        let count_route = Route {
-            idempotent: true,
-            op: "list_records",
-            method: "GET",
-            path: "/api/collections/{collection}/records",
-        };
+    pub(crate) async fn collection_counts(
+        &self,
+        opts: &RequestOptions,
+    ) -> Result<Vec<CollectionCount>> {
         let mut collections = Vec::new();
         for page in 1.. {
             let list = self
-                .call(list_route, &opts, None, |api| async move {
+                .call(Operation::ListCollections, opts, None, |api| async move {
                     api.list_collections(Some(page), Some(PAGE)).await
                 })
                 .await?
@@ -127,7 +119,7 @@ impl Client {
         for c in collections {
             let name = c.name.as_str();
             let records = self
-                .call(count_route, &opts, None, |api| async move {
+                .call(Operation::ListRecords, opts, None, |api| async move {
                     api.list_records(name, Some(1), Some(1)).await
                 })
                 .await?

@@ -20,13 +20,14 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::client::{Client, RequestOptions};
+use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::name::check_key;
+use crate::options::RequestOptions;
 use crate::progress::{Progress, ProgressFn};
 
 pub use compare::Difference;
-#[allow(unused_imports)] // until restore_and_wait compares after the restart
+#[allow(unused_imports)] // until restore_and_wait compares (next commit)
 pub(crate) use compare::differences;
 
 /// What a verify found: the zip, its databases, and what a restore would bring back.
@@ -150,8 +151,7 @@ impl<'a> VerifyBackup<'a> {
     pub async fn send(self) -> Result<VerifyReport> {
         check_key(&self.key)?;
         self.opts.check()?;
-        let (list, _) = self.client.list_backups(&RequestOptions::default()).await?;
-        let size = crate::backups::listed_size(&list, &self.key)?;
+        let size = crate::list::size_of(self.client, &self.opts, &self.key).await?;
         verify_listed(
             self.client,
             self.opts,
@@ -286,23 +286,5 @@ fn finish(
     }
 }
 
-impl<'a> crate::backups::Backups<'a> {
-    /// Verifies the backup `key` on the server without downloading it: reads its central
-    /// directory and its databases with `Range` requests, checks the databases with SQLite, and
-    /// reports what a restore would bring back. [`full`](VerifyBackup::full) checks every entry's
-    /// CRC-32 too. A damaged backup is [`Error::Damaged`].
-    ///
-    /// ```no_run
-    /// # async fn run(client: bosbase_backups::Client) -> bosbase_backups::Result<()> {
-    /// let report = client.backups().verify("nightly.zip").await?;
-    /// println!("{} collections, {} bytes fetched", report.collections.len(), report.bytes_read);
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn verify(&self, key: impl AsRef<str>) -> VerifyBackup<'a> {
-        VerifyBackup::new(self.client, key.as_ref())
-    }
-}
-
-crate::requests::request_options!(VerifyBackup);
-crate::requests::into_future!(VerifyBackup => VerifyReport);
+crate::options::request_options!(VerifyBackup);
+crate::options::into_future!(VerifyBackup => VerifyReport);

@@ -18,8 +18,9 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
-use crate::client::{Client, RequestOptions};
+use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::options::RequestOptions;
 use crate::progress::{Progress, ProgressFn};
 use crate::retry::{Backoff, is_transient};
 
@@ -346,12 +347,10 @@ impl Fetch {
 
     /// One request for `at..end`; `Ok` when done or when the reader is gone.
     async fn once(&self, at: &mut u64, end: u64, tx: &mpsc::Sender<Result<Bytes>>) -> Result<()> {
-        let token = self.client.files().token().send().await?;
+        let token = crate::files::create(&self.client, &self.opts).await?;
         let range = format!("bytes={}-{}", *at, end - 1);
-        let rv = self
-            .client
-            .get_backup(&self.opts, &self.key, &token, Some(&range))
-            .await?;
+        let rv =
+            crate::download::get(&self.client, &self.opts, &self.key, &token, Some(&range)).await?;
         let start = crate::download::content_range_start(rv.headers());
         if rv.status() != 206 || start != Some(*at) {
             return Err(Error::InvalidResponse(format!(
