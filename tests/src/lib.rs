@@ -17,14 +17,12 @@ mod zips;
 
 pub use capture::Captured;
 pub use data::{
-    incompressible_file, sha256_file, write_backup_zip, write_incompressible, write_zip,
+    incompressible_file, pocketbase_db, sha256_file, write_backup_zip, write_incompressible,
+    write_zip,
 };
 pub use proxy::{RecordingProxy, SeenRequest};
 pub use seed::{Seed, fill_files, fill_records};
 pub use zips::{compressed_size, corrupt_entry, replace_entry, zip_entry};
-
-/// The start of every SQLite database file: a `data.db` that passes a look at its first bytes.
-pub const SQLITE_HEADER: &[u8] = b"SQLite format 3\0";
 
 /// The keys `client`'s server lists, sorted.
 pub async fn keys(client: &bosbase_backups::Client) -> Vec<String> {

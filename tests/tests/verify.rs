@@ -8,13 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bosbase_backups::{Client, CollectionCount, Error, VerifyReport};
-use bosbase_backups_tests::{EMAIL, PASSWORD, Seed, TestServer};
-
-async fn login(server: &TestServer) -> Client {
-    let client = Client::new(server.url()).unwrap();
-    client.auth_with_password(EMAIL, PASSWORD).await.unwrap();
-    client
-}
+use bosbase_backups_tests::{EMAIL, PASSWORD, Seed, TestServer, login};
 
 /// A server with a `notes` collection of 3 records and one of them with a 1 MiB file, and its
 /// backup `seeded.zip`.

@@ -130,7 +130,7 @@ Exit codes:
   0  success
   1  anything else (e.g. a confirmation answered no)
   2  usage: bad arguments or input, refused before any request (invalid name or key,
-     not a backup zip, a file in the way, --yes missing without a terminal)
+     a file in the way, --yes missing without a terminal)
   3  auth: no credentials, failed login, token refused (401) or not a superuser (403); an age
      identity the copy was not encrypted to
   4  not found: no backup has this key

@@ -78,9 +78,7 @@ impl CliError {
         match self {
             CliError::Plain { code, .. } => *code,
             CliError::Sdk(e) => match e {
-                E::InvalidName(_) | E::InvalidKey(_) | E::Config(_) | E::NotABackup { .. } => {
-                    code::USAGE
-                }
+                E::InvalidName(_) | E::InvalidKey(_) | E::Config(_) => code::USAGE,
                 E::Unauthorized { .. } | E::Forbidden { .. } | E::WrongIdentity => code::AUTH,
                 E::DamagedCiphertext { .. } | E::Damaged { .. } => code::DAMAGED,
                 E::NotFound { .. } => code::NOT_FOUND,

@@ -1,6 +1,6 @@
 //! The backup operations, one method each: [`Client::backups`](crate::Client::backups). Each
 //! returns the builder of its operation, in a file of the same name (`list.rs`, `create.rs`,
-//! `upload.rs`, `download.rs`, `delete.rs`, `restore.rs`, `restore_and_wait.rs`, `zipcheck.rs`).
+//! `upload.rs`, `download.rs`, `delete.rs`, `restore.rs`, `restore_and_wait.rs`, `verify/`).
 
 use std::path::Path;
 
@@ -133,10 +133,13 @@ impl<'a> Backups<'a> {
         }
     }
 
-    /// Restores from the backup `key` and waits for the real outcome: checks first that the
-    /// backup is restorable, then waits for the server to restart on it and come back healthy,
-    /// and reports a failure the server logged as [`Error::RestoreFailed`](crate::Error::RestoreFailed)
-    /// with its reason. A timeout is an error, never a success.
+    /// Restores from the backup `key` and waits for the real outcome: verifies the backup first
+    /// (see [`verify`](Self::verify); a damaged one is [`Error::Damaged`](crate::Error::Damaged)
+    /// and nothing is sent), then waits for the server to restart on it and come back healthy,
+    /// reports a failure the server logged as [`Error::RestoreFailed`](crate::Error::RestoreFailed)
+    /// with its reason, and lists in [`RestoreReport::differences`](crate::RestoreReport::differences)
+    /// how the collections and record counts of the restarted server differ from the backup's.
+    /// A timeout is an error, never a success.
     pub fn restore_and_wait(&self, key: impl AsRef<str>) -> RestoreBackupAndWait<'a> {
         RestoreBackupAndWait::new(self.client, key.as_ref())
     }

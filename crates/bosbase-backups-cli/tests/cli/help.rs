@@ -2,7 +2,7 @@
 
 use crate::{bare, run};
 
-const COMMANDS: [&str; 12] = [
+const COMMANDS: [&str; 13] = [
     "list",
     "create",
     "upload",
@@ -15,6 +15,7 @@ const COMMANDS: [&str; 12] = [
     "keygen",
     "decrypt",
     "completions",
+    "verify",
 ];
 
 #[test]

@@ -1,7 +1,5 @@
 //! After a restore: does the server run on the backup's data? Its API's collections and record
 //! counts against the verify report of the backup.
-// Until restore_and_wait uses it (next commit).
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -27,7 +27,6 @@ use crate::options::RequestOptions;
 use crate::progress::{Progress, ProgressFn};
 
 pub use compare::Difference;
-#[allow(unused_imports)] // until restore_and_wait compares (next commit)
 pub(crate) use compare::differences;
 
 /// What a verify found: the zip, its databases, and what a restore would bring back.
