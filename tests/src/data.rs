@@ -59,8 +59,8 @@ pub fn sha256_file(path: &Path) -> Vec<u8> {
     hasher.finalize().to_vec()
 }
 
-/// A stored zip that is a restorable-looking backup: a `data.db` and `mib` MiB of incompressible
-/// data in `storage/random.bin`.
+/// A stored zip that is a restorable backup: a real `data.db` ([`pocketbase_db`]) and `mib` MiB
+/// of incompressible data in `storage/random.bin`.
 pub fn write_backup_zip(path: &Path, mib: u64) -> io::Result<()> {
     let file = io::BufWriter::new(std::fs::File::create(path)?);
     let mut zip = zip::ZipWriter::new(file);
@@ -68,9 +68,34 @@ pub fn write_backup_zip(path: &Path, mib: u64) -> io::Result<()> {
         .compression_method(zip::CompressionMethod::Stored)
         .large_file(true);
     zip.start_file("data.db", opts)?;
-    zip.write_all(b"SQLite format 3\0")?;
+    zip.write_all(pocketbase_db())?;
     zip.start_file("storage/random.bin", opts)?;
     write_incompressible(&mut zip, mib)?;
     zip.finish()?;
     Ok(())
+}
+
+/// A real PocketBase `data.db`, as the pinned server makes it in a fresh data directory with the
+/// test superuser: for backups that verify and restore. Made once per process.
+pub fn pocketbase_db() -> &'static [u8] {
+    static DB: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    DB.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let output = std::process::Command::new(crate::pocketbase_binary())
+            .args([
+                "superuser",
+                "upsert",
+                crate::EMAIL,
+                crate::PASSWORD,
+                "--dir",
+            ])
+            .arg(dir.path())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run pocketbase: {e}"));
+        assert!(
+            output.status.success(),
+            "pocketbase superuser upsert failed: {output:?}"
+        );
+        std::fs::read(dir.path().join("data.db")).unwrap()
+    })
 }

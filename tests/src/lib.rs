@@ -13,17 +13,20 @@ mod data;
 mod http;
 mod proxy;
 pub mod s3;
+mod seed;
+mod zips;
 
 pub use capture::Captured;
 pub use data::{
-    incompressible_file, sha256_file, write_backup_zip, write_incompressible, write_zip,
+    incompressible_file, pocketbase_db, sha256_file, write_backup_zip, write_incompressible,
+    write_zip,
 };
 pub use proxy::{RecordingProxy, SeenRequest};
-
-/// The start of every SQLite database file: a `data.db` that passes a look at its first bytes.
-pub const SQLITE_HEADER: &[u8] = b"SQLite format 3\0";
+pub use seed::{Seed, fill_files, fill_records};
+pub use zips::{compressed_size, corrupt_entry, replace_entry, zip_entry};
 
 /// The keys `client`'s server lists, sorted.
+#[cfg(feature = "sdk")]
 pub async fn keys(client: &bosbase_backups::Client) -> Vec<String> {
     let mut keys: Vec<String> = client
         .backups()
@@ -37,6 +40,7 @@ pub async fn keys(client: &bosbase_backups::Client) -> Vec<String> {
     keys
 }
 
+#[cfg(feature = "sdk")]
 /// An SDK client logged in as the server's superuser (with the password, so it can log in again).
 pub async fn login(server: &TestServer) -> bosbase_backups::Client {
     let client = bosbase_backups::Client::new(server.url()).unwrap();

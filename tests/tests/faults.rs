@@ -16,9 +16,15 @@ fn place_backup(server: &TestServer, key: &str, mib: u64) -> Vec<u8> {
     sha256_file(&path)
 }
 
-/// A stored zip of the named entries.
+/// A stored zip of the named entries: `data.db` a real database, the others a few bytes.
 fn write_zip(path: &Path, entries: &[&str]) {
-    let entries: Vec<(&str, &[u8])> = entries.iter().map(|n| (*n, &b"contents"[..])).collect();
+    let entries: Vec<(&str, &[u8])> = entries
+        .iter()
+        .map(|n| match *n {
+            "data.db" => (*n, bosbase_backups_tests::pocketbase_db()),
+            _ => (*n, &b"contents"[..]),
+        })
+        .collect();
     bosbase_backups_tests::write_zip(path, &entries);
 }
 
@@ -222,8 +228,8 @@ async fn a_zip_without_data_db_is_refused_before_the_restore() {
         .restore_and_wait("nodb.zip")
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::NotABackup { .. }), "{err:?}");
-    assert!(err.to_string().contains("data.db"), "{err}");
+    assert!(matches!(err, Error::Damaged { .. }), "{err:?}");
+    assert!(err.to_string().contains("data.db: missing"), "{err}");
     // No restore was even asked for.
     tokio::time::sleep(Duration::from_secs(4)).await;
     assert!(!server.log().contains("restore"), "{}", server.log());
@@ -325,9 +331,12 @@ async fn uploads_refuse_files_that_are_not_backups() {
         "just text, long enough to look for a zip end record in it",
     )
     .unwrap();
-    for (path, why) in [(&nodb, "without data.db"), (&text, "not a zip")] {
+    for (path, why) in [
+        (&nodb, "data.db: missing"),
+        (&text, "zip: not a readable zip"),
+    ] {
         let err = client.backups().upload_file(path).await.unwrap_err();
-        assert!(matches!(err, Error::NotABackup { .. }), "{err:?}");
+        assert!(matches!(err, Error::Damaged { .. }), "{err:?}");
         assert!(err.to_string().contains(why), "{err}");
     }
     assert!(

@@ -21,6 +21,8 @@ pub struct Options {
     pub list_backups: usize,
     /// List calls per run.
     pub list_calls: usize,
+    /// Only the verify benchmark (bench_verify.rs).
+    pub verify_only: bool,
 }
 
 impl Default for Options {
@@ -30,6 +32,7 @@ impl Default for Options {
             runs: 3,
             list_backups: 200,
             list_calls: 20,
+            verify_only: false,
         }
     }
 }
@@ -49,6 +52,7 @@ impl Options {
                 "--runs" => o.runs = value("--runs")?.max(1) as usize,
                 "--list-backups" => o.list_backups = value("--list-backups")?.max(1) as usize,
                 "--list-calls" => o.list_calls = value("--list-calls")?.max(1) as usize,
+                "--verify-only" => o.verify_only = true,
                 other => return Err(err(format!("unknown bench option {other}"))),
             }
         }
@@ -58,14 +62,14 @@ impl Options {
 
 /// One timed process.
 #[derive(Clone, Copy, Debug)]
-struct Sample {
-    wall: Duration,
-    max_rss_kib: u64,
+pub(crate) struct Sample {
+    pub(crate) wall: Duration,
+    pub(crate) max_rss_kib: u64,
 }
 
 /// Runs `cmd` to completion and measures its wall time and peak resident memory (from the
 /// kernel's rusage of exactly that child).
-fn measure(cmd: &mut Command) -> Result<Sample, Error> {
+pub(crate) fn measure(cmd: &mut Command) -> Result<Sample, Error> {
     // Every process starts with no dirty pages waiting for the disk: the writes of the fixture
     // and of the server's copies of the previous upload would otherwise slow whoever comes next.
     // SAFETY: sync(2) takes no arguments and cannot fail.
@@ -96,7 +100,7 @@ fn measure(cmd: &mut Command) -> Result<Sample, Error> {
     })
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+pub(crate) fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let n = v.len();
     if n % 2 == 1 {
@@ -145,6 +149,11 @@ pub fn run(options: &Options) -> Result<(), Error> {
     let dir = crate::workspace_root().join("target/bench");
     std::fs::create_dir_all(&dir).map_err(|e| err(e.to_string()))?;
     let work = tempfile::tempdir_in(&dir).map_err(|e| err(e.to_string()))?;
+    let verify = crate::bench_verify::run(&cli, options, work.path())?;
+    if options.verify_only {
+        println!("\n{verify}");
+        return std::fs::write(dir.join("verify.md"), verify).map_err(|e| err(e.to_string()));
+    }
     let server = TestServer::start();
     let url = server.url();
     let token = json_post(
@@ -193,7 +202,7 @@ pub fn run(options: &Options) -> Result<(), Error> {
     rows.extend(listing(&cli, &server, &token, &header, options)?);
     drop(server);
 
-    let table = table(&rows);
+    let table = format!("{}\n{verify}", table(&rows));
     println!("\n{table}");
     std::fs::write(dir.join("results.md"), &table).map_err(|e| err(e.to_string()))?;
     std::fs::write(dir.join("results.json"), json(&rows, options))
@@ -674,7 +683,7 @@ fn cli_binary() -> Result<PathBuf, Error> {
 }
 
 /// POSTs JSON with curl (the bench needs curl anyway) and returns the JSON answer.
-fn json_post(
+pub(crate) fn json_post(
     url: &str,
     path: &str,
     token: Option<&str>,

@@ -10,9 +10,10 @@ commands:
                       drive the CLI through a whole backup lifecycle (fails if any step does)
   codegen [--check]   regenerate crates/bosbase-backups-api/src/generated.rs from spec/backups.yaml
                       (--check: fail with a diff when the committed file is stale)
-  bench [--size MiB] [--runs N] [--list-backups N] [--list-calls N]
+  bench [--size MiB] [--runs N] [--list-backups N] [--list-calls N] [--verify-only]
                       upload, download and list through the CLI (release) beside curl, on the
-                      pinned PocketBase; prints a Markdown table, writes target/bench/results.{md,json}
+                      pinned PocketBase, and verify a server-made backup beside a download of it;
+                      prints a Markdown table, writes target/bench/results.{md,json}
                       (defaults: --size 1024 --runs 3 --list-backups 200 --list-calls 20)
   man [DIR]           write the man pages of bosbase-backups (default: target/man/)
   spec-lint           Redocly's recommended lint ruleset on spec/backups.yaml: 0 errors, 0 warnings
@@ -35,11 +36,7 @@ fn main() -> ExitCode {
             let dir = dir
                 .first()
                 .map_or_else(xtask::man::default_dir, |d| d.into());
-            xtask::man::write(&dir).map(|pages| {
-                for page in pages {
-                    println!("{}", page.display());
-                }
-            })
+            xtask::man::write(&dir)
         }
         ["spec-lint"] => xtask::node::lint(),
         _ => {

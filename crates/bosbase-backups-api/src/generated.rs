@@ -280,6 +280,86 @@ that is a URL.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub s3: ::std::option::Option<BackupsS3Update>,
     }
+    ///A collection; the fields, rules and indexes are left out here.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CollectionInfo {
+        pub id: ::std::string::String,
+        pub name: ::std::string::String,
+        pub system: bool,
+        #[serde(rename = "type")]
+        pub type_: CollectionInfoType,
+    }
+    ///`CollectionInfoType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum CollectionInfoType {
+        #[serde(rename = "base")]
+        Base,
+        #[serde(rename = "auth")]
+        Auth,
+        #[serde(rename = "view")]
+        View,
+    }
+    impl ::std::fmt::Display for CollectionInfoType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Base => f.write_str("base"),
+                Self::Auth => f.write_str("auth"),
+                Self::View => f.write_str("view"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CollectionInfoType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "base" => Ok(Self::Base),
+                "auth" => Ok(Self::Auth),
+                "view" => Ok(Self::View),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CollectionInfoType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CollectionInfoType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`CollectionList`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CollectionList {
+        pub items: ::std::vec::Vec<CollectionInfo>,
+        pub page: i64,
+        #[serde(rename = "perPage")]
+        pub per_page: i64,
+        #[serde(rename = "totalItems")]
+        pub total_items: i64,
+        #[serde(rename = "totalPages")]
+        pub total_pages: i64,
+    }
     /**Leave `name` out (or send it empty or `null`, or send no body or a `null` body) for a name
 the server chooses.
 */
@@ -361,6 +441,21 @@ the server chooses.
         ///The superuser's email
         pub identity: ::std::string::String,
         pub password: ::std::string::String,
+    }
+    ///`RecordList`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct RecordList {
+        pub items: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        pub page: i64,
+        #[serde(rename = "perPage")]
+        pub per_page: i64,
+        ///The collection's record count
+        #[serde(rename = "totalItems")]
+        pub total_items: i64,
+        #[serde(rename = "totalPages")]
+        pub total_pages: i64,
     }
     /**The server's settings. `backups` is described exactly; the other members are the server's
 other settings, as it returns them.
@@ -1265,6 +1360,126 @@ Sends a `POST` request to `/api/settings/test/s3`
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**List the collections (to compare a restored server with its backup)
+
+Every collection, system ones (`_superusers`, `_authOrigins`, ...) included, a page at a
+time. After a restore, the collections and their record counts show whether the server
+runs on the backup's data: migrations newer than the backup are applied again on restart.
+
+
+Sends a `GET` request to `/api/collections`
+
+Arguments:
+- `page`: The page, from 1 (the server reads smaller values as 1)
+- `per_page`: Items per page, 30 by default (the server clamps it to 1..1000)
+*/
+    pub async fn list_collections<'a>(
+        &'a self,
+        page: Option<i64>,
+        per_page: Option<i64>,
+    ) -> Result<ResponseValue<types::CollectionList>, Error<types::ApiError>> {
+        let url = format!("{}/api/collections", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("page", &page))
+            .query(&progenitor_client::QueryParam::new("perPage", &per_page))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_collections",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            401u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**List a collection's records (with `perPage=1`, its record count in `totalItems`)
+
+A superuser sees every record. Without one, the collection's list rule decides: a 403
+for superuser-only collections, or only the records the rule lets through.
+
+
+Sends a `GET` request to `/api/collections/{collection}/records`
+
+Arguments:
+- `collection`: The collection's name or id
+- `page`: The page, from 1 (the server reads smaller values as 1)
+- `per_page`: Items per page, 30 by default (the server clamps it to 1..1000)
+*/
+    pub async fn list_records<'a>(
+        &'a self,
+        collection: &'a str,
+        page: Option<i64>,
+        per_page: Option<i64>,
+    ) -> Result<ResponseValue<types::RecordList>, Error<types::ApiError>> {
+        let url = format!(
+            "{}/api/collections/{}/records", self.baseurl, encode_path(& collection
+            .to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("page", &page))
+            .query(&progenitor_client::QueryParam::new("perPage", &per_page))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_records",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            404u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),

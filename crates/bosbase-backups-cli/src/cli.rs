@@ -117,6 +117,8 @@ pub enum Command {
     Schedule(cmd::schedule::ScheduleArgs),
     /// Show or change where the server keeps its backups (its disk or an S3 bucket)
     Storage(cmd::storage::StorageArgs),
+    /// Check that a backup restores: its databases with SQLite, and what it would bring back
+    Verify(cmd::verify::VerifyArgs),
 }
 
 const TOP_HELP: &str = "\
@@ -132,7 +134,7 @@ Exit codes:
   0  success
   1  anything else (e.g. a confirmation answered no)
   2  usage: bad arguments or input, refused before any request (invalid name or key,
-     not a backup zip, a file in the way, --yes missing without a terminal)
+     a file in the way, --yes missing without a terminal)
   3  auth: no credentials, failed login, token refused (401) or not a superuser (403); an age
      identity the copy was not encrypted to
   4  not found: no backup has this key
@@ -141,7 +143,11 @@ Exit codes:
   7  local I/O: a file cannot be read or written
   8  cannot reach the server, or a download was cut off for good (then: download --resume)
   9  restore: the server did not confirm the restore within --timeout
-  10 damaged: an encrypted copy is cut short or altered
+  10 damaged: the backup is (a database SQLite cannot read, a CRC mismatch, no data.db, not a
+     zip: verify, restore, upload, download --verify refuse it), or an encrypted copy is cut
+     short or altered
+  11 restore: the server runs on the backup, but its collections or record counts differ
+     from the backup's (e.g. migrations newer than the backup were applied again)
 
 Examples:
   export BOSBASE_URL=https://pb.example.com BOSBASE_EMAIL=admin@example.com

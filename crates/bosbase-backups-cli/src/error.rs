@@ -25,8 +25,11 @@ pub mod code {
     pub const UNREACHABLE: u8 = 8;
     /// A restore was not confirmed within --timeout.
     pub const TIMEOUT: u8 = 9;
-    /// The backup or copy is damaged (an encrypted file that fails to decrypt, ...).
+    /// The backup or copy is damaged (a database SQLite cannot read, a CRC mismatch, an
+    /// encrypted file that fails to decrypt, ...).
     pub const DAMAGED: u8 = 10;
+    /// Restored, but the server's collections or record counts differ from the backup's.
+    pub const DIFFERS: u8 = 11;
 }
 
 /// A failure of a command: what to print and how to exit.
@@ -78,11 +81,10 @@ impl CliError {
                 E::InvalidName(_)
                 | E::InvalidKey(_)
                 | E::Config(_)
-                | E::NotABackup { .. }
                 | E::InvalidCron(_)
                 | E::InvalidSettings(_) => code::USAGE,
                 E::Unauthorized { .. } | E::Forbidden { .. } | E::WrongIdentity => code::AUTH,
-                E::DamagedCiphertext { .. } => code::DAMAGED,
+                E::DamagedCiphertext { .. } | E::Damaged { .. } => code::DAMAGED,
                 E::NotFound { .. } => code::NOT_FOUND,
                 E::Busy { .. } => code::BUSY,
                 E::Api { .. }

@@ -1,18 +1,21 @@
 //! `bosbase-backups`: back up, move and restore BosBase and PocketBase servers from the command
 //! line. `bosbase-backups --help` lists the commands, the credentials and the exit codes.
 //!
-//! A library too, for what is made from the same definitions: `cargo xtask man` writes the man
-//! pages from [`command`].
+//! A library too, for what is made from the same definitions: [`write_man_pages`], which
+//! `cargo xtask man` runs.
 
 pub mod cli;
 mod cmd;
 mod error;
+mod man;
 mod output;
 mod session;
 
 use std::process::ExitCode;
 
 use clap::Parser;
+
+pub use man::write as write_man_pages;
 
 /// The command line's definition: every command, option and help text.
 pub fn command() -> clap::Command {

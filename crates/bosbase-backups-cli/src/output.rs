@@ -71,6 +71,8 @@ pub struct RestoreJson<'a> {
     pub key: &'a str,
     pub status: &'static str,
     pub waited_seconds: f64,
+    /// How the restored server differs from the backup (exit code 11 when not empty).
+    pub differences: Vec<String>,
 }
 
 pub fn rfc3339(t: &DateTime<Utc>) -> String {

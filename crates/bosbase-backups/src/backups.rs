@@ -1,6 +1,6 @@
 //! The backup operations, one method each: [`Client::backups`](crate::Client::backups). Each
 //! returns the builder of its operation, in a file of the same name (`list.rs`, `create.rs`,
-//! `upload.rs`, `download.rs`, `delete.rs`, `restore.rs`, `restore_and_wait.rs`, `zipcheck.rs`).
+//! `upload.rs`, `download.rs`, `delete.rs`, `restore.rs`, `restore_and_wait.rs`, `verify/`).
 
 use std::path::Path;
 
@@ -18,7 +18,7 @@ use crate::options::RequestOptions;
 use crate::restore::RestoreBackup;
 use crate::restore_and_wait::RestoreBackupAndWait;
 use crate::upload::UploadBackup;
-use crate::zipcheck::CheckBackup;
+use crate::verify::VerifyBackup;
 
 /// Everything but RFC 3986's unreserved characters is percent-encoded.
 pub(crate) const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -133,21 +133,30 @@ impl<'a> Backups<'a> {
         }
     }
 
-    /// Restores from the backup `key` and waits for the real outcome: checks first that the
-    /// backup is restorable, then waits for the server to restart on it and come back healthy,
-    /// and reports a failure the server logged as [`Error::RestoreFailed`](crate::Error::RestoreFailed)
-    /// with its reason. A timeout is an error, never a success.
+    /// Restores from the backup `key` and waits for the real outcome: verifies the backup first
+    /// (see [`verify`](Self::verify); a damaged one is [`Error::Damaged`](crate::Error::Damaged)
+    /// and nothing is sent), then waits for the server to restart on it and come back healthy,
+    /// reports a failure the server logged as [`Error::RestoreFailed`](crate::Error::RestoreFailed)
+    /// with its reason, and lists in [`RestoreReport::differences`](crate::RestoreReport::differences)
+    /// how the collections and record counts of the restarted server differ from the backup's.
+    /// A timeout is an error, never a success.
     pub fn restore_and_wait(&self, key: impl AsRef<str>) -> RestoreBackupAndWait<'a> {
         RestoreBackupAndWait::new(self.client, key.as_ref())
     }
 
-    /// Checks that the backup `key` is restorable: a zip whose central directory lists
-    /// `data.db`. Reads only the end of the zip and its directory, with `Range` requests.
-    pub fn verify(&self, key: impl AsRef<str>) -> CheckBackup<'a> {
-        CheckBackup {
-            client: self.client,
-            opts: RequestOptions::default(),
-            key: key.as_ref().to_string(),
-        }
+    /// Verifies the backup `key` on the server without downloading it: reads its central
+    /// directory and its databases with `Range` requests, checks the databases with SQLite, and
+    /// reports what a restore would bring back. [`full`](VerifyBackup::full) checks every
+    /// entry's CRC-32 too. A damaged backup is [`Error::Damaged`](crate::Error::Damaged).
+    ///
+    /// ```no_run
+    /// # async fn run(client: bosbase_backups::Client) -> bosbase_backups::Result<()> {
+    /// let report = client.backups().verify("nightly.zip").await?;
+    /// println!("{} collections, {} bytes fetched", report.collections.len(), report.bytes_read);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn verify(&self, key: impl AsRef<str>) -> VerifyBackup<'a> {
+        VerifyBackup::new(self.client, key.as_ref())
     }
 }

@@ -45,6 +45,7 @@ pub struct DownloadBackup<'a> {
     fsync: bool,
     attempts: u32,
     max_backoff: Duration,
+    verify: bool,
     #[cfg(feature = "encryption")]
     encrypt_to: Option<crate::encryption::Recipients>,
 }
@@ -60,6 +61,7 @@ impl<'a> DownloadBackup<'a> {
             fsync: true,
             attempts: DEFAULT_ATTEMPTS,
             max_backoff: Duration::from_secs(5),
+            verify: false,
             #[cfg(feature = "encryption")]
             encrypt_to: None,
         }
@@ -95,6 +97,14 @@ impl<'a> DownloadBackup<'a> {
     /// time the disk needs to catch up, but a crash soon after may leave a damaged file.
     pub fn fsync(mut self, fsync: bool) -> Self {
         self.fsync = fsync;
+        self
+    }
+
+    /// With [`to_path`](Self::to_path): verify the written file in full (every entry's CRC-32,
+    /// the databases by SQLite: see [`verify_file`](crate::verify_file)) before it is renamed
+    /// into place. A damaged backup is [`Error::Damaged`] and its `.part` file is removed.
+    pub fn verify(mut self, verify: bool) -> Self {
+        self.verify = verify;
         self
     }
 
@@ -159,6 +169,14 @@ impl<'a> DownloadBackup<'a> {
                     .into(),
             ));
         }
+        #[cfg(feature = "encryption")]
+        if self.verify && self.encrypt_to.is_some() {
+            return Err(Error::Config(
+                "an encrypted download cannot be verified (its file is ciphertext); verify the \
+                 backup on the server instead (Backups::verify)"
+                    .into(),
+            ));
+        }
         if self.resume {
             offset = tokio::fs::metadata(&part).await.map_or(0, |m| m.len());
             if offset > size {
@@ -202,6 +220,26 @@ impl<'a> DownloadBackup<'a> {
                 "the download of {:?} has {written} bytes but the server lists {size}; try again",
                 self.key
             )));
+        }
+        if self.verify {
+            match crate::verify::verify_file(&part).full(true).await {
+                Ok(_) => {}
+                Err(Error::Damaged {
+                    entry,
+                    problem,
+                    report,
+                    ..
+                }) => {
+                    let _ = tokio::fs::remove_file(&part).await;
+                    return Err(Error::Damaged {
+                        backup: format!("backup {:?}", self.key),
+                        entry,
+                        problem,
+                        report,
+                    });
+                }
+                Err(e) => return Err(e),
+            }
         }
         tokio::fs::rename(&part, path)
             .await
@@ -343,7 +381,7 @@ async fn open_part(part: &Path, offset: u64) -> Result<tokio::fs::File> {
 }
 
 /// The first byte of a `Content-Range: bytes START-END/TOTAL`.
-fn content_range_start(headers: &reqwest::header::HeaderMap) -> Option<u64> {
+pub(crate) fn content_range_start(headers: &reqwest::header::HeaderMap) -> Option<u64> {
     let value = headers.get(reqwest::header::CONTENT_RANGE)?.to_str().ok()?;
     value
         .strip_prefix("bytes ")?

@@ -14,6 +14,12 @@ use crate::name::{KeyError, NameError};
 /// What the server says when a backup or restore is already running.
 const BUSY_MESSAGE: &str = "another backup/restore process has already been started";
 
+/// Where PocketBase keeps the data a restore replaced, and how to put it back.
+const RESTARTED_HINT: &str = "the server went away and has not come back: if it cannot start on \
+    the restored data (its log says why, e.g. `file is not a database`), its old data is in \
+    pb_data/.pb_temp_to_delete/old_pb_data_<random>/ on the server: stop it, move pb_data aside, \
+    and move that directory back as pb_data (keep pb_data/backups, which it does not hold)";
+
 /// A result with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -143,13 +149,22 @@ pub enum Error {
         source: Box<Error>,
     },
 
-    /// The file or backup is not a PocketBase backup; nothing was sent to restore or upload it.
-    #[error("{what} is not a PocketBase backup: {why}")]
-    NotABackup {
-        /// The file or backup.
-        what: String,
+    /// The backup is damaged: one of its entries is not what a restore needs (a database SQLite
+    /// cannot read, a CRC mismatch, no `data.db`, not a zip at all). Restoring it would fail or
+    /// take the server down; nothing was sent to restore or upload it.
+    #[error(
+        "{backup} is damaged: {entry}: {problem}; a restore from it would fail, or take the \
+         server down"
+    )]
+    Damaged {
+        /// The backup's key, or the file's path.
+        backup: String,
+        /// The zip entry at fault (`data.db`, `storage/a.png`), or `zip` for the archive itself.
+        entry: String,
         /// What is wrong with it.
-        why: &'static str,
+        problem: String,
+        /// What was found before and besides the fault (other databases, collections, counts).
+        report: Option<Box<crate::verify::VerifyReport>>,
     },
 
     /// The server accepted the restore but its log says it failed; it still runs on its old data.
@@ -162,9 +177,11 @@ pub enum Error {
     },
 
     /// The server did not come back healthy after a restore in time. The outcome is unknown.
+    /// When it went away and stays away, it may be unable to start on the restored data: its old
+    /// data is then in `pb_data/.pb_temp_to_delete/old_pb_data_*` on the server.
     #[error(
         "no outcome of the restore of {key:?} after {waited:?} ({}); check the server and its log",
-        if *.restarted { "the server went away and has not come back" } else { "the server has not restarted" }
+        if *.restarted { RESTARTED_HINT } else { "the server has not restarted" }
     )]
     RestoreTimeout {
         /// The backup.

@@ -46,14 +46,19 @@
 //! database takes the server down (see [`Backups::restore`]). Restores are not supported on
 //! Windows servers.
 //!
-//! [`Backups::restore_and_wait`] does what a careful operator would: checks the backup, restores,
-//! waits for the restart and reports the real outcome.
+//! [`Backups::restore_and_wait`] does what a careful operator would: verifies the backup (and
+//! refuses a damaged one, sending nothing), restores, waits for the restart, reports the real
+//! outcome, and compares the collections and record counts the restarted server reports with the
+//! backup's: the server applies again every migration newer than the backup (automigrate's
+//! `pb_migrations/*.js`), so it may not run on exactly the backup's data.
 //!
 //! ```no_run
 //! # async fn run(client: bosbase_backups::Client) -> bosbase_backups::Result<()> {
 //! use std::time::Duration;
 //! match client.backups().restore_and_wait("weekly_backup.zip").timeout(Duration::from_secs(300)).await {
-//!     Ok(report) => println!("restored {} in {:?}", report.key, report.elapsed),
+//!     Ok(report) if report.differences.is_empty() => println!("restored {} in {:?}", report.key, report.elapsed),
+//!     Ok(report) => for d in &report.differences { eprintln!("restored, but {d}") },
+//!     Err(bosbase_backups::Error::Damaged { entry, problem, .. }) => eprintln!("refused: {entry}: {problem}"),
 //!     Err(bosbase_backups::Error::RestoreFailed { reason, .. }) => eprintln!("not restored: {reason}"),
 //!     Err(e) => return Err(e),
 //! }
@@ -73,6 +78,25 @@
 //! client.settings().update_backups().schedule("0 3 * * *", 7).await?;
 //! let settings = client.settings().backups().await?;
 //! println!("{:?}, keeping {}, on {:?}", settings.cron, settings.keep, settings.storage);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Verify
+//!
+//! [`Backups::verify`] (on the server, with `Range` requests) and [`verify_file`] (a local zip)
+//! prove that a backup restores before the bad day: its databases read by SQLite
+//! (`PRAGMA integrity_check`), and what a restore brings back, as a [`VerifyReport`]: collections
+//! with record counts, superusers, the newest migration, the uploaded files. By default only the
+//! zip's directory and its databases are read; `full(true)` reads every entry once and checks its
+//! CRC-32. A damaged backup is [`Error::Damaged`], naming the entry and the problem.
+//!
+//! ```no_run
+//! # async fn run(client: bosbase_backups::Client) -> bosbase_backups::Result<()> {
+//! let report = client.backups().verify("weekly_backup.zip").full(true).await?;
+//! for c in &report.collections {
+//!     println!("{} ({}): {} records", c.name, c.kind, c.records);
+//! }
 //! # Ok(())
 //! # }
 //! ```
@@ -111,8 +135,8 @@ mod restore_and_wait;
 mod retry;
 mod settings;
 mod upload;
+mod verify;
 mod watch;
-mod zipcheck;
 
 pub use backups::Backups;
 pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT};
@@ -133,8 +157,11 @@ pub use settings::{
     UpdateSettings, check_cron,
 };
 pub use upload::UploadBackup;
+pub use verify::{
+    CollectionCount, DatabaseCheck, Difference, StorageFiles, VerifyBackup, VerifyFile,
+    VerifyReport, verify_file,
+};
 pub use watch::RestartWatch;
-pub use zipcheck::{CheckBackup, verify_file};
 
 /// The generated low-level client, for what this crate does not cover.
 pub use bosbase_backups_api as api;

@@ -19,6 +19,8 @@ pub(crate) enum Operation {
     GetSettings,
     UpdateSettings,
     TestS3,
+    ListCollections,
+    ListRecords,
 }
 
 impl Operation {
@@ -53,6 +55,13 @@ impl Operation {
             UpdateSettings => ("updateSettings", "PATCH", "/api/settings", false),
             // Writes and deletes a test object in the bucket.
             TestS3 => ("testS3", "POST", "/api/settings/test/s3", false),
+            ListCollections => ("listCollections", "GET", "/api/collections", true),
+            ListRecords => (
+                "listRecords",
+                "GET",
+                "/api/collections/{collection}/records",
+                true,
+            ),
         }
     }
 
@@ -99,6 +108,8 @@ mod tests {
             GetSettings,
             UpdateSettings,
             TestS3,
+            ListCollections,
+            ListRecords,
         ] {
             let (id, method, route, _) = op.facts();
             let found = spec["paths"][route][method.to_lowercase()]["operationId"].as_str();

@@ -2,16 +2,20 @@
 //!
 //! The server answers a restore with 204 before it starts. A restore that works replaces the data
 //! and restarts the process; one that fails before replacing anything (no `data.db`, an entry that
-//! does not extract) keeps the old data and says so only in its log. So
-//! [`RestoreBackupAndWait`]:
-//! 1. checks that the backup is restorable (a zip that lists `data.db`), reading only the end of
-//!    the zip and its central directory with `Range` requests;
+//! does not extract) keeps the old data and says so only in its log. One whose `data.db` SQLite
+//! cannot read takes the server down: it moves its data aside, extracts the backup, re-executes
+//! itself and dies, at every start. So [`RestoreBackupAndWait`]:
+//! 1. verifies the backup (see `verify/`): its central directory and its databases, read with
+//!    `Range` requests and checked by SQLite; a damaged backup is refused, nothing is sent;
 //! 2. asks for the restore;
 //! 3. watches for the restart: a connection held open to the server closes when the old process
 //!    goes, and `/api/health` fails while it is away; meanwhile it reads the log for
 //!    `Failed to restore backup` with this key;
 //! 4. waits for the server to be healthy again, then checks that the client still works, logging
-//!    in again when the restored superusers refuse its token and it holds the password.
+//!    in again when the restored superusers refuse its token and it holds the password;
+//! 5. compares the collections and record counts the API reports with the verify report: the
+//!    server applies again on restart every migration newer than the backup (automigrate), so
+//!    what it runs on may differ from the backup.
 
 use std::time::{Duration, Instant};
 
@@ -23,8 +27,9 @@ use crate::list::{list_dated, listed_size};
 use crate::name::check_key;
 use crate::operation::Operation;
 use crate::options::RequestOptions;
+use crate::progress::{Progress, ProgressFn};
+use crate::verify::{Difference, VerifyReport};
 use crate::watch::RestartWatch;
-use crate::zipcheck;
 
 /// How long [`RestoreBackupAndWait`] waits by default.
 pub const DEFAULT_RESTORE_TIMEOUT: Duration = Duration::from_secs(120);
@@ -43,6 +48,13 @@ pub struct RestoreReport {
     /// Whether the client is still authorized: false when the restored data refused its token and
     /// it holds no password to log in again (log in again before the next call).
     pub authorized: bool,
+    /// The verify report of the backup, made before the restore (`None` with
+    /// [`skip_check`](RestoreBackupAndWait::skip_check)).
+    pub verified: Option<VerifyReport>,
+    /// How the restarted server differs from the backup: its collections and record counts, as
+    /// its API reports them, against the verify report. Empty when they are the same (or when
+    /// nothing was verified, or the client is no longer authorized to ask).
+    pub differences: Vec<Difference>,
 }
 
 /// Restore and wait for the outcome: see [`Backups::restore_and_wait`](crate::Backups::restore_and_wait).
@@ -54,6 +66,8 @@ pub struct RestoreBackupAndWait<'a> {
     timeout: Duration,
     check: bool,
     wait: Option<Duration>,
+    verified: Option<VerifyReport>,
+    progress: Option<ProgressFn>,
 }
 
 impl<'a> RestoreBackupAndWait<'a> {
@@ -65,6 +79,8 @@ impl<'a> RestoreBackupAndWait<'a> {
             timeout: DEFAULT_RESTORE_TIMEOUT,
             check: true,
             wait: None,
+            verified: None,
+            progress: None,
         }
     }
 
@@ -74,10 +90,24 @@ impl<'a> RestoreBackupAndWait<'a> {
         self
     }
 
-    /// Skips the check that the backup is a zip with `data.db` (the server then finds out itself,
-    /// and the failure is reported from its log).
+    /// Skips the verify before the restore. The server then finds out itself: a zip without
+    /// `data.db` or with a bad entry is reported from its log, but a `data.db` SQLite cannot read
+    /// takes the server down (see [`Error::RestoreTimeout`]). Nothing is compared afterwards.
     pub fn skip_check(mut self) -> Self {
         self.check = false;
+        self
+    }
+
+    /// Uses `report`, a verify of this backup made just before (to show it and ask, say),
+    /// instead of verifying it again.
+    pub fn verified(mut self, report: VerifyReport) -> Self {
+        self.verified = Some(report);
+        self
+    }
+
+    /// Calls `f` as the verify before the restore fetches bytes.
+    pub fn progress(mut self, f: impl Fn(Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(std::sync::Arc::new(f));
         self
     }
 
@@ -89,16 +119,26 @@ impl<'a> RestoreBackupAndWait<'a> {
     }
 
     /// Restores and waits for the outcome.
-    pub async fn send(self) -> Result<RestoreReport> {
+    pub async fn send(mut self) -> Result<RestoreReport> {
         check_key(&self.key)?;
         self.opts.check()?;
-        let key = self.key.as_str();
+        let key = self.key.clone();
+        let key = key.as_str();
         // Log entries of this restore are those created from now on, by the server's clock.
         let (client, opts) = (self.client, &self.opts);
         let (list, since) = list_dated(client, opts).await?;
-        if self.check {
-            zipcheck::check_remote(client, opts, key, listed_size(&list, key)?).await?;
-        }
+        let verified = match (self.check, self.verified.take()) {
+            (false, _) => None,
+            (true, Some(report)) => Some(report),
+            (true, None) => {
+                let size = listed_size(&list, key)?;
+                let progress = self.progress.take();
+                Some(
+                    crate::verify::verify_listed(client, opts.clone(), key, size, false, progress)
+                        .await?,
+                )
+            }
+        };
         let watch = RestartWatch::start(client).await;
 
         let started = Instant::now();
@@ -118,10 +158,19 @@ impl<'a> RestoreBackupAndWait<'a> {
             }) => false,
             Err(e) => return Err(e),
         };
+        let differences = match &verified {
+            Some(report) if authorized => {
+                let server = client.collection_counts(opts).await?;
+                crate::verify::differences(&report.collections, &server)
+            }
+            _ => Vec::new(),
+        };
         Ok(RestoreReport {
             key: self.key,
             elapsed,
             authorized,
+            verified,
+            differences,
         })
     }
 

@@ -24,7 +24,6 @@ use crate::name::{BackupName, NameError};
 use crate::operation::Operation;
 use crate::options::{RequestOptions, into_future, request_options};
 use crate::progress::{Progress, ProgressFn};
-use crate::zipcheck;
 
 /// Read size for upload bodies: large enough for few syscalls, small enough to stay constant.
 pub(crate) const CHUNK: usize = 256 * 1024;
@@ -131,9 +130,10 @@ impl<'a> UploadBackup<'a> {
         self
     }
 
-    /// Uploads the file even if it does not look like a PocketBase backup (a zip with
-    /// `data.db`). By default such a file is refused before anything is sent. (Uploads from a
-    /// reader are never checked: a reader cannot be read twice.)
+    /// Uploads the file even if it does not verify. By default the file is verified first (its
+    /// databases read by SQLite, see [`verify_file`](crate::verify_file)) and a damaged one is
+    /// refused with [`Error::Damaged`](crate::Error::Damaged) before anything is sent. (Uploads
+    /// from a reader are never checked: a reader cannot be read twice.)
     pub fn force(mut self, force: bool) -> Self {
         self.check = !force;
         self
@@ -144,7 +144,7 @@ impl<'a> UploadBackup<'a> {
         self.opts.check()?;
         let name = self.backup_name()?;
         if let (true, Source::Path(path)) = (self.check, &self.source) {
-            zipcheck::verify_file(path).await?;
+            crate::verify::verify_file(path).await?;
         }
         // The server reads the whole body before it says the name is taken: say it first. This
         // also makes a backup under this name after a failure ours, to clean up.

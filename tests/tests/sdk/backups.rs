@@ -295,6 +295,23 @@ async fn extras_reach_every_request_of_a_call() {
     let before = proxy.seen().len();
     client
         .backups()
+        .verify("a.zip")
+        .full(true)
+        .header("x-trace", "vf")
+        .query("trace", "vf")
+        .await
+        .unwrap();
+    let seen = &proxy.seen()[before..];
+    let lines: Vec<&str> = seen.iter().map(|r| r.line.as_str()).collect();
+    assert!(seen.len() >= 3, "list, file tokens, ranges: {lines:?}");
+    for request in seen {
+        assert_eq!(request.header("x-trace"), Some("vf"), "{}", request.line);
+        assert!(request.line.contains("trace=vf"), "{}", request.line);
+    }
+
+    let before = proxy.seen().len();
+    client
+        .backups()
         .restore_and_wait("a.zip")
         .header("x-trace", "rs")
         .query("trace", "rs")
@@ -308,6 +325,8 @@ async fn extras_reach_every_request_of_a_call() {
         "GET /api/backups/a.zip",
         "POST /api/backups/a.zip/restore",
         "GET /api/health",
+        "GET /api/collections?",
+        "GET /api/collections/_superusers/records?",
     ] {
         assert!(
             lines.iter().any(|l| l.starts_with(what)),

@@ -10,12 +10,12 @@ pub use bosbase_backups_tests::login;
 
 pub use bosbase_backups_tests::keys;
 
-/// Writes a small valid-looking backup zip (with a `data.db`) to `path`.
+/// Writes a small backup zip (a real `data.db`, and `extra`) to `path`.
 fn write_backup_zip(path: &std::path::Path, extra: &[u8]) {
     bosbase_backups_tests::write_zip(
         path,
         &[
-            ("data.db", bosbase_backups_tests::SQLITE_HEADER),
+            ("data.db", bosbase_backups_tests::pocketbase_db()),
             ("extra.bin", extra),
         ],
     );

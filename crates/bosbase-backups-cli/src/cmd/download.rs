@@ -30,6 +30,10 @@ pub struct DownloadArgs {
     /// backup may be lost or incomplete after a power cut)
     #[arg(long)]
     no_fsync: bool,
+    /// Verify the written file in full (every entry's CRC-32, the databases by SQLite) before it
+    /// is renamed into place; a damaged backup exits with code 10 and leaves no file
+    #[arg(long)]
+    verify: bool,
     #[command(flatten)]
     encrypt: EncryptArgs,
 }
@@ -83,6 +87,12 @@ impl DownloadArgs {
                  continued): download it again",
             ));
         }
+        if recipients.is_some() && self.verify {
+            return Err(CliError::usage(
+                "--verify cannot check an encrypted copy (it is ciphertext): run `bosbase-backups \
+                 verify KEY --full` on the server's backup instead",
+            ));
+        }
         let dest = match self.output {
             Some(p) if p.as_os_str() == "-" => Destination::Stdout,
             Some(p) if p.is_dir() => Destination::File(p.join(&name)),
@@ -90,6 +100,11 @@ impl DownloadArgs {
             None => Destination::File(PathBuf::from(".").join(&name)),
         };
         match &dest {
+            Destination::Stdout if self.verify => {
+                return Err(CliError::usage(
+                    "--verify needs a file to check before it is renamed into place, not -o -",
+                ));
+            }
             Destination::Stdout if g.json => {
                 return Err(CliError::usage(
                     "--json and -o - both want stdout: write the backup to a file instead",
@@ -110,7 +125,8 @@ impl DownloadArgs {
             .backups()
             .download(key)
             .resume(self.resume)
-            .fsync(!self.no_fsync);
+            .fsync(!self.no_fsync)
+            .verify(self.verify);
         if let Some(recipients) = recipients {
             request = request.encrypt_to(recipients);
         }
@@ -158,7 +174,9 @@ impl DownloadArgs {
 const HELP: &str = "\
 The download goes to PATH.part and is renamed to PATH once complete, so a broken download
 never looks like a backup. Both are readable by their owner only (mode 0600): a backup holds
-every secret of the server. An existing PATH is kept unless --force.
+every secret of the server. An existing PATH is kept unless --force. With --verify, PATH.part
+is verified in full (as `verify --file PATH --full` does) before the rename; a damaged backup
+exits with code 10, naming the entry and the problem, and no file is left.
 
 With --encrypt-to (or --recipients-file) the file is encrypted with age as it arrives (the
 default name is KEY.age); `bosbase-backups decrypt` or the reference `age -d` reads it back with
@@ -169,6 +187,6 @@ decrypts, so keep the SHA-256 of what you encrypted apart from the copy to tie i
 
 Examples:
   bosbase-backups download nightly.zip
-  bosbase-backups download nightly.zip -o /srv/backups/
+  bosbase-backups download nightly.zip -o /srv/backups/ --verify
   bosbase-backups download nightly.zip -o - | sha256sum
   bosbase-backups download nightly.zip --encrypt-to age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";

@@ -16,6 +16,7 @@ pub mod schedule;
 pub mod storage;
 pub mod upload;
 pub mod url;
+pub mod verify;
 
 use std::io::{BufRead, IsTerminal};
 
@@ -43,6 +44,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Completions(args) => args.run(),
         Command::Schedule(args) => args.run(g).await,
         Command::Storage(args) => args.run(g).await,
+        Command::Verify(args) => args.run(g).await,
     }
 }
 

@@ -5,8 +5,9 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::cli::Global;
-use crate::cmd::{check_key, confirm, ensure_can_confirm, io_out, note};
-use crate::error::CliError;
+use crate::cmd::verify::{bar_at, collections};
+use crate::cmd::{check_key, confirm, ensure_can_confirm, io_out, note, progress_bar};
+use crate::error::{CliError, code};
 use crate::output::{RestoreJson, print, print_json};
 use crate::session::Session;
 
@@ -24,8 +25,8 @@ pub struct RestoreArgs {
     /// Give up waiting after this many seconds (the restore goes on on the server)
     #[arg(long, value_name = "SECONDS", default_value_t = 120)]
     timeout: u64,
-    /// Skip the check that the backup is a zip with data.db (the server then checks, and a
-    /// failure is read from its log)
+    /// Skip the verify of the backup (and the comparison after the restart): the server then
+    /// checks only that it extracts, and a data.db it cannot read takes it down
     #[arg(long)]
     force: bool,
 }
@@ -42,11 +43,20 @@ impl RestoreArgs {
         }
         ensure_can_confirm(self.yes, "restore")?;
         let s = Session::login(g).await?;
+        let verified = if self.force {
+            None
+        } else {
+            Some(verify(g, &s, key).await?)
+        };
+        let back = verified.as_ref().map(collections).unwrap_or_default();
+        if self.yes && !back.is_empty() {
+            note(g, &format!("{key} brings back:\n{}", back.trim_end()));
+        }
         confirm(
             self.yes,
             &format!(
-                "restore {key} on {}? This replaces ALL its data (superusers and logs included) \
-                 with the backup's.",
+                "{back}restore {key} on {}? This replaces ALL its data (superusers and logs \
+                 included) with the backup's.",
                 g.server()
             ),
             "nothing was restored",
@@ -63,6 +73,7 @@ impl RestoreArgs {
                     key,
                     status: "accepted",
                     waited_seconds: 0.0,
+                    differences: Vec::new(),
                 })
                 .map_err(io_out)
             } else {
@@ -77,16 +88,11 @@ impl RestoreArgs {
                 timeout.as_secs()
             ),
         );
-        let mut request = s.client.backups().restore_and_wait(key).timeout(timeout);
-        if self.force {
-            request = request.skip_check();
-        }
-        let report = request.await.map_err(|e| match e {
-            bosbase_backups::Error::NotABackup { .. } => CliError::usage(format!(
-                "{e}; nothing was restored (--force asks the server anyway)"
-            )),
-            e => CliError::from(e),
-        })?;
+        let request = s.client.backups().restore_and_wait(key).timeout(timeout);
+        let report = match verified {
+            Some(report) => request.verified(report).await?,
+            None => request.skip_check().await?,
+        };
         if !report.authorized {
             return Err(CliError::auth(format!(
                 "{key} was restored and {} restarted on its data, but it refuses these \
@@ -96,35 +102,92 @@ impl RestoreArgs {
             )));
         }
         let secs = (report.elapsed.as_secs_f64() * 10.0).round() / 10.0;
+        let differences: Vec<String> = report.differences.iter().map(ToString::to_string).collect();
         if g.json {
             print_json(&RestoreJson {
                 key,
                 status: "restored",
                 waited_seconds: secs,
+                differences: differences.clone(),
             })
-            .map_err(io_out)
-        } else {
+            .map_err(io_out)?;
+        } else if differences.is_empty() {
             print(&format!(
                 "{key}: restored; the server runs on its data (restarted in {secs:.1} s)\n"
             ))
-            .map_err(io_out)
+            .map_err(io_out)?;
+        } else {
+            print(&format!(
+                "{key}: restored (restarted in {secs:.1} s), but the server's data differs from \
+                 the backup's:\n  {}\n",
+                differences.join("\n  ")
+            ))
+            .map_err(io_out)?;
         }
+        if differences.is_empty() {
+            return Ok(());
+        }
+        Err(CliError::new(
+            code::DIFFERS,
+            format!(
+                "{key} was restored, but {} differs from it: {}; migrations newer than the backup \
+                 (pb_migrations/ beside pb_data) are applied again when the server restarts",
+                g.server(),
+                differences.join("; ")
+            ),
+        ))
     }
+}
+
+/// Verifies the backup on the server, with a progress bar; a damaged one ends here.
+async fn verify(
+    g: &Global,
+    s: &Session,
+    key: &str,
+) -> Result<bosbase_backups::VerifyReport, CliError> {
+    note(
+        g,
+        &format!("verifying {key} (its databases, read with SQLite)"),
+    );
+    let bar = progress_bar(g, "verifying", None);
+    let mut request = s.client.backups().verify(key);
+    if let Some(bar) = bar.clone() {
+        request = request.progress(move |p| bar_at(&bar, p));
+    }
+    let result = request.await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    result.map_err(|e| match e {
+        e @ bosbase_backups::Error::Damaged { .. } => CliError::new(
+            code::DAMAGED,
+            format!(
+                "{e}; nothing was restored (--force asks the server anyway, which a data.db it \
+                 cannot read takes down)"
+            ),
+        ),
+        e => e.into(),
+    })
 }
 
 const HELP: &str = "\
 The server replaces ALL its data (superusers and logs included) with the backup's, then
-restarts. By default this waits: until the server went down and answers again, then it logs in
-again and checks that the server lists its backups. A restore that fails before the server
-replaces anything (a zip without data.db, an entry that does not extract) leaves the old data in
-place; the failure is read from the server's logs (exit code 6). A backup whose data.db is not a
-valid database takes the server down: it cannot start on it, and the old data waits in
-pb_data/.pb_temp_to_delete/old_pb_data_* to be moved back by hand. If nothing is confirmed within
---timeout, exit code 9: never a silent success.
+restarts. So the backup is verified first (as `verify KEY` does: its databases read by SQLite);
+a damaged one exits with code 10 and nothing is sent, and the question shows what comes back
+(collections, record counts). By default this then waits: until the server went down and
+answers again, then it logs in again and compares the collections and record counts the server
+reports with the backup's. The server applies again every migration newer than the backup
+(pb_migrations/ beside pb_data): what differs is listed, with exit code 11.
+A restore that fails before the server replaces anything (an entry that does not extract)
+leaves the old data in place; the failure is read from the server's logs (exit code 6). With
+--force nothing is verified: a data.db the server cannot read takes it down, for good, and the
+old data waits in pb_data/.pb_temp_to_delete/old_pb_data_* to be moved back by hand (exit code 9
+says where). If nothing is confirmed within --timeout, exit code 9: never a silent success.
 Asks on a terminal; without a terminal, --yes is required (exit code 2 otherwise).
 
---json: {\"key\": \"nightly.zip\", \"status\": \"restored\", \"waited_seconds\": 1.4}
-        (status \"accepted\" and waited_seconds 0 with --no-wait)
+--json: {\"key\": \"nightly.zip\", \"status\": \"restored\", \"waited_seconds\": 1.4,
+         \"differences\": []}   (status \"accepted\" and waited_seconds 0 with --no-wait;
+         differences: one sentence each, exit code 11 when not empty)
 
 Examples:
   bosbase-backups restore nightly.zip

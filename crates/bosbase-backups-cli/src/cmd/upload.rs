@@ -7,7 +7,7 @@ use clap::Args;
 
 use crate::cli::Global;
 use crate::cmd::{listed, note, print_backup, progress_bar, usage};
-use crate::error::CliError;
+use crate::error::{CliError, code};
 use crate::output::human_size;
 use crate::session::Session;
 
@@ -19,7 +19,7 @@ pub struct UploadArgs {
     /// The backup's name on the server [default: the file's name]
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
-    /// Skip the check that FILE is a zip with a data.db (a backup the server can restore)
+    /// Skip the verify of FILE (its databases read by SQLite, as `verify --file` does)
     #[arg(long)]
     force: bool,
 }
@@ -52,7 +52,13 @@ impl UploadArgs {
         if !self.force {
             bosbase_backups::verify_file(file)
                 .await
-                .map_err(|e| CliError::usage(format!("{e}; pass --force to upload it anyway")))?;
+                .map_err(|e| match e {
+                    e @ bosbase_backups::Error::Damaged { .. } => CliError::new(
+                        code::DAMAGED,
+                        format!("{e}; nothing was uploaded (--force uploads it anyway)"),
+                    ),
+                    e => e.into(),
+                })?;
         }
         let s = Session::login(g).await?;
         let bar = progress_bar(g, "uploading", Some(meta.len()));
@@ -86,8 +92,9 @@ impl UploadArgs {
 
 const HELP: &str = "\
 Before anything is sent, FILE is checked: its name (or --name) must be a valid backup name, and
-it must be a zip whose central directory lists a data.db, as the server's backups do (a restore
-of anything else fails). --force skips the zip check, not the name check.
+it is verified as `verify --file` does: a zip with a data.db, whose databases SQLite reads
+without a problem. A damaged one exits with code 10 (a restore of it would fail, or take the
+server down). --force skips the verify, not the name check.
 
 --json: {\"key\": \"moved.zip\", \"size\": 225399, \"modified\": \"2026-11-26T09:39:01.097Z\"}
 

@@ -36,8 +36,8 @@ fn bad_input_fails_before_any_request() {
     let cases: &[(&[&str], i32, &str)] = &[
         (&["create", "Bad.zip"], 2, "invalid backup name \"Bad.zip\""),
         (&["create", "backup.tar"], 2, "must end in \".zip\""),
-        (&["upload", text], 2, "not a zip file"),
-        (&["upload", no_db], 2, "without data.db"),
+        (&["upload", text], 10, "zip: not a readable zip file"),
+        (&["upload", no_db], 10, "data.db: missing"),
         (
             &["upload", bad_name],
             2,
@@ -218,7 +218,7 @@ fn server_refusals_exit_6() {
     // A zip without data.db is accepted with --force (and only then).
     let no_db = dir.path().join("nodb.zip");
     write_backup_zip(&no_db, &["storage/x.txt"]);
-    run(cli(&server), &["upload", no_db.to_str().unwrap()]).fails(2);
+    run(cli(&server), &["upload", no_db.to_str().unwrap()]).fails(10);
     run(
         cli(&server),
         &["upload", no_db.to_str().unwrap(), "--force"],

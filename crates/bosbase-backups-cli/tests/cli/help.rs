@@ -2,7 +2,7 @@
 
 use crate::{bare, run};
 
-const COMMANDS: [&str; 14] = [
+const COMMANDS: [&str; 15] = [
     "list",
     "create",
     "upload",
@@ -17,6 +17,7 @@ const COMMANDS: [&str; 14] = [
     "completions",
     "schedule",
     "storage",
+    "verify",
 ];
 
 #[test]

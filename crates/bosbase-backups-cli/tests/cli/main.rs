@@ -9,6 +9,7 @@ mod output;
 mod prune;
 mod restore;
 mod settings;
+mod verify;
 
 use std::io::Write;
 use std::path::Path;
@@ -122,11 +123,11 @@ pub fn keys(server: &TestServer) -> Vec<String> {
     keys
 }
 
-/// Writes a small zip of the named entries, each holding an SQLite header, to `path`.
+/// Writes a small zip of the named entries, each holding a real PocketBase database, to `path`.
 pub fn write_backup_zip(path: &Path, entries: &[&str]) {
     let entries: Vec<(&str, &[u8])> = entries
         .iter()
-        .map(|n| (*n, bosbase_backups_tests::SQLITE_HEADER))
+        .map(|n| (*n, bosbase_backups_tests::pocketbase_db()))
         .collect();
     bosbase_backups_tests::write_zip(path, &entries);
 }

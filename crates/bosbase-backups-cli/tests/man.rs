@@ -1,10 +1,10 @@
-//! `cargo xtask man`: one page for the command and one for each subcommand, made from the CLI's
+//! The man pages (`cargo xtask man`): one page for the command and one for each subcommand, made from the CLI's
 //! definitions (so a new option shows up without anyone editing a page).
 
 #[test]
 fn man_pages_cover_every_command_and_option() {
     let dir = tempfile::tempdir().unwrap();
-    let pages = xtask::man::write(dir.path()).unwrap();
+    let pages = bosbase_backups_cli::write_man_pages(dir.path()).unwrap();
     let names: Vec<String> = pages
         .iter()
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
