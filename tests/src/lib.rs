@@ -10,6 +10,7 @@
 
 mod capture;
 mod data;
+pub mod s3;
 
 pub use capture::Captured;
 pub use data::{incompressible_file, write_backup_zip, write_incompressible};
