@@ -178,6 +178,18 @@ pub enum Command {
     /// Show the server's health and whether a backup can start now
     #[command(after_help = HEALTH_HELP)]
     Health,
+
+    /// Copy the server's backups that DEST lacks to object storage or a directory (off-site)
+    #[command(after_help = crate::cmd::sync::SYNC_HELP)]
+    Sync(crate::cmd::sync::SyncArgs),
+
+    /// Off-site copies at DEST: list, verify, prune
+    #[command(subcommand, after_help = crate::cmd::offsite::DEST_HELP)]
+    Offsite(crate::cmd::offsite::OffsiteCommand),
+
+    /// Upload an off-site copy from DEST to the server, checking its SHA-256
+    #[command(after_help = crate::cmd::pull::PULL_HELP)]
+    Pull(crate::cmd::pull::PullArgs),
 }
 
 const TOP_HELP: &str = "\

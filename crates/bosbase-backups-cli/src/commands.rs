@@ -43,22 +43,25 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             yes,
         } => prune(g, keep_last, pattern.as_deref(), dry_run, yes).await,
         Command::Health => health(g).await,
+        Command::Sync(a) => a.run(g).await,
+        Command::Offsite(c) => c.run(g).await,
+        Command::Pull(a) => a.run(g).await,
     }
 }
 
 /// Credentials, then the logged-in client.
-async fn open(g: &Global) -> Result<Session, CliError> {
+pub(crate) async fn open(g: &Global) -> Result<Session, CliError> {
     Session::open(g, Credentials::resolve(g)?, true).await
 }
 
 /// A note for the person at the terminal, on stderr.
-fn note(g: &Global, message: &str) {
+pub(crate) fn note(g: &Global, message: &str) {
     if !g.quiet {
         eprintln!("{message}");
     }
 }
 
-fn io_out(e: std::io::Error) -> CliError {
+pub(crate) fn io_out(e: std::io::Error) -> CliError {
     CliError::io("cannot write to stdout", &e)
 }
 
@@ -188,7 +191,7 @@ async fn upload(
 }
 
 /// A progress bar on stderr, when it is a terminal and not --quiet.
-fn progress_bar(g: &Global, verb: &str, total: Option<u64>) -> Option<ProgressBar> {
+pub(crate) fn progress_bar(g: &Global, verb: &str, total: Option<u64>) -> Option<ProgressBar> {
     if g.quiet || !std::io::stderr().is_terminal() {
         return None;
     }
@@ -315,7 +318,7 @@ async fn url(g: &Global, key: &str) -> Result<(), CliError> {
 
 /// Fails unless the question can be asked (a terminal) or was answered (--yes): before any
 /// request, so that a script without --yes never changes anything and never hangs.
-fn ensure_can_confirm(yes: bool, action: &str) -> Result<(), CliError> {
+pub(crate) fn ensure_can_confirm(yes: bool, action: &str) -> Result<(), CliError> {
     if yes || std::io::stdin().is_terminal() {
         Ok(())
     } else {
@@ -327,7 +330,7 @@ fn ensure_can_confirm(yes: bool, action: &str) -> Result<(), CliError> {
 }
 
 /// Asks on the terminal (unless --yes).
-fn confirm(yes: bool, question: &str, nothing_done: &str) -> Result<(), CliError> {
+pub(crate) fn confirm(yes: bool, question: &str, nothing_done: &str) -> Result<(), CliError> {
     if yes {
         return Ok(());
     }

@@ -2,6 +2,7 @@
 //! line. `bosbase-backups --help` lists the commands, the credentials and the exit codes.
 
 mod cli;
+mod cmd;
 mod commands;
 mod error;
 mod output;

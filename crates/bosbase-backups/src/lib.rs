@@ -78,11 +78,15 @@ mod error;
 mod files;
 mod models;
 mod name;
+#[cfg(feature = "offsite")]
+pub mod offsite;
 mod partfile;
 mod progress;
 mod requests;
 mod restore;
 mod retry;
+#[cfg(any(feature = "rustls", feature = "offsite"))]
+mod tls;
 mod upload;
 mod zipcheck;
 
@@ -96,6 +100,8 @@ pub use name::{BackupName, KeyError, MAX_NAME_LEN, NameError, check_key};
 pub use progress::Progress;
 pub use requests::HealthRequest;
 pub use restore::{DEFAULT_RESTORE_TIMEOUT, RestoreAndWait, RestoreReport};
+#[cfg(any(feature = "rustls", feature = "offsite"))]
+pub use tls::install_provider as install_tls_provider;
 pub use upload::UploadBackup;
 pub use zipcheck::verify_file;
 
