@@ -56,7 +56,25 @@ impl Destination {
     /// [module docs](super)). Sends nothing: a missing bucket or refused credentials show at the
     /// first call.
     pub fn open(url: &str) -> Result<Destination, OffsiteError> {
+        Self::open_with(url, std::iter::empty::<(String, String)>())
+    }
+
+    /// [`open`](Self::open), with configuration that takes precedence over the environment's, by
+    /// the same names (`AWS_ENDPOINT`, `AWS_SECRET_ACCESS_KEY`, ...): for programs that hold
+    /// credentials elsewhere, and tests that run side by side.
+    pub fn open_with<K, V>(
+        url: &str,
+        options: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Destination, OffsiteError>
+    where
+        K: AsRef<str>,
+        V: Into<String>,
+    {
         crate::tls::install_provider();
+        let options: Vec<(String, String)> = options
+            .into_iter()
+            .map(|(k, v)| (k.as_ref().to_ascii_lowercase(), v.into()))
+            .collect();
         let parsed = url::Url::parse(url).map_err(|e| {
             OffsiteError::Url(format!(
                 "{url:?} is not a destination URL ({e}); give s3://bucket/prefix, gs://bucket/prefix, \
@@ -89,7 +107,10 @@ impl Destination {
             |e: object_store::Error| OffsiteError::Url(format!("cannot use {shown}: {e}"));
         let (store, vars, local): (Arc<dyn ObjectStore>, _, _) = match parsed.scheme() {
             "s3" | "s3a" => {
-                let has_env = |v: &str| std::env::var_os(v).is_some_and(|v| !v.is_empty());
+                let has_env = |v: &str| {
+                    std::env::var_os(v).is_some_and(|v| !v.is_empty())
+                        || options.iter().any(|(k, _)| k.eq_ignore_ascii_case(v))
+                };
                 // Without keys object_store would ask the cloud's instance metadata service:
                 // refuse instead, as credentials come from the environment only.
                 let keys = has_env("AWS_ACCESS_KEY_ID") && has_env("AWS_SECRET_ACCESS_KEY");
@@ -104,7 +125,13 @@ impl Destination {
                         vars: S3_VARS,
                     });
                 }
-                let store = object_store::aws::AmazonS3Builder::from_env()
+                let store = options
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.parse().ok()?, v)))
+                    .fold(
+                        object_store::aws::AmazonS3Builder::from_env(),
+                        |b, (k, v)| b.with_config(k, v),
+                    )
                     .with_url(&bucket_url)
                     .with_retry(retry)
                     .build()
@@ -112,7 +139,13 @@ impl Destination {
                 (Arc::new(store) as _, S3_VARS, false)
             }
             "gs" => {
-                let store = object_store::gcp::GoogleCloudStorageBuilder::from_env()
+                let store = options
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.parse().ok()?, v)))
+                    .fold(
+                        object_store::gcp::GoogleCloudStorageBuilder::from_env(),
+                        |b, (k, v)| b.with_config(k, v),
+                    )
                     .with_url(&bucket_url)
                     .with_retry(retry)
                     .build()
@@ -120,7 +153,13 @@ impl Destination {
                 (Arc::new(store) as _, GCS_VARS, false)
             }
             "az" | "azure" => {
-                let store = object_store::azure::MicrosoftAzureBuilder::from_env()
+                let store = options
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.parse().ok()?, v)))
+                    .fold(
+                        object_store::azure::MicrosoftAzureBuilder::from_env(),
+                        |b, (k, v)| b.with_config(k, v),
+                    )
                     .with_url(&bucket_url)
                     .with_retry(retry)
                     .build()
@@ -198,6 +237,16 @@ impl Destination {
             .collect();
         copies.sort_by(|a, b| b.modified.cmp(&a.modified).then_with(|| a.key.cmp(&b.key)));
         Ok(copies)
+    }
+
+    /// One LIST of the prefix: refused credentials, a missing bucket or a dead endpoint show here,
+    /// before any copy starts (some S3 servers create a missing bucket on the first PUT).
+    pub async fn check(&self) -> Result<(), OffsiteError> {
+        self.store
+            .list_with_delimiter(Some(&self.prefix))
+            .await
+            .map(|_| ())
+            .map_err(|e| self.store_error(|| "the bucket".into(), e))
     }
 
     pub(crate) fn store(&self) -> &Arc<dyn ObjectStore> {

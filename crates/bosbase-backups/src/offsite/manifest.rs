@@ -53,11 +53,17 @@ pub struct StoredObject {
 }
 
 impl StoredObject {
-    /// Whether `meta` is still the object this entry describes (not replaced since).
+    /// Whether `meta` is still the object this entry describes (not replaced since): same size,
+    /// ETag (when both have one: some stores list none) and time to the second (HEAD's
+    /// `Last-Modified` has no finer grain).
     pub(crate) fn matches(&self, meta: &object_store::ObjectMeta) -> bool {
+        let etag_same = match (&self.e_tag, &meta.e_tag) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        };
         self.size == meta.size
-            && self.e_tag == meta.e_tag
-            && self.last_modified == meta.last_modified
+            && etag_same
+            && self.last_modified.timestamp() == meta.last_modified.timestamp()
     }
 }
 

@@ -167,6 +167,7 @@ impl Sync<'_> {
         if let Some(policy) = &self.retention {
             policy.check()?;
         }
+        self.dest.check().await?;
         let mut manifest = Manifest::load(self.dest).await?;
         let backups = self.client.backups().list().await?;
         let mut copies = Vec::new();

@@ -50,8 +50,7 @@ impl Destination {
             .get(&path)
             .await
             .map_err(|e| self.store_error(what, e))?;
-        let meta = got.meta.clone();
-        let Some(entry) = manifest.copies.get(key).filter(|e| e.object.matches(&meta)) else {
+        let Some(entry) = manifest.copies.get(key) else {
             return Err(OffsiteError::NoChecksum {
                 url: self.url().into(),
                 object: key.into(),
