@@ -166,8 +166,9 @@ fn copy_json(c: &CopyInfo) -> CopyJson<'_> {
 
 const VERIFY_HELP: &str = "\
 Reads each copy (or only KEY) back from DEST and checks its SHA-256 against the one recorded when
-it was copied. One line per copy: `ok KEY SHA-256`, or an error line on stderr. Exit code 10 when
-any copy is damaged (or has no recorded SHA-256), else the first other failure's code.
+it was copied. One line per copy: `ok KEY SHA-256` on stdout, or `failed KEY: why` on stderr.
+Exit code 10 when any copy is damaged (or has no recorded SHA-256), else the first other
+failure's code.
 
 --json: [{\"key\": \"nightly.zip\", \"ok\": true, \"sha256\": \"9f86d0...\", \"error\": null}]
 
@@ -232,7 +233,7 @@ impl VerifyArgs {
                 }
                 Err(e) => {
                     let e = CliError::from(e);
-                    eprintln!("{}", e.line());
+                    eprintln!("failed {key}: {}", e.message);
                     results.push(VerifyJson {
                         key,
                         ok: false,

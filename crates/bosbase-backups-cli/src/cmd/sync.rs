@@ -21,8 +21,8 @@ that looks complete; run sync again to finish the job.
 A key already at DEST with the same size and SHA-256 is skipped; an object that differs is
 refused (exit code 10) and never overwritten, unless --force.
 With --keep-*, the copies at DEST are then pruned as `offsite prune` does (not if a copy failed).
-For cron: one line per backup on stdout (`copied KEY SIZE SHA-256`, `skipped KEY ...`), errors on
-stderr, and a non-zero exit code when any backup failed (the first failure's code).
+For cron: one line per backup on stdout (`copied KEY SIZE SHA-256`, `skipped KEY ...`), `failed
+KEY: why` on stderr, and a non-zero exit code when any backup failed (the first failure's code).
 
 --json: {\"copies\": [{\"key\": \"nightly.zip\", \"size\": 225399, \"sha256\": \"9f86d0...\",
          \"outcome\": \"copied\", \"error\": null}], \"pruned\": null}
@@ -129,7 +129,7 @@ impl SyncArgs {
                 }
                 Outcome::WouldCopy => format!("would copy {} {}\n", c.key, human_size(c.size)),
                 Outcome::Failed(e) => {
-                    eprintln!("error: {}: {}", c.key, with_causes(e.to_string(), e));
+                    eprintln!("failed {}: {}", c.key, with_causes(e.to_string(), e));
                     return;
                 }
                 _ => return,

@@ -4,6 +4,7 @@
 mod errors;
 mod help;
 mod lifecycle;
+mod offsite;
 mod output;
 mod prune;
 mod restore;
