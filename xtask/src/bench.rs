@@ -58,14 +58,14 @@ impl Options {
 
 /// One timed process.
 #[derive(Clone, Copy, Debug)]
-struct Sample {
-    wall: Duration,
-    max_rss_kib: u64,
+pub(crate) struct Sample {
+    pub(crate) wall: Duration,
+    pub(crate) max_rss_kib: u64,
 }
 
 /// Runs `cmd` to completion and measures its wall time and peak resident memory (from the
 /// kernel's rusage of exactly that child).
-fn measure(cmd: &mut Command) -> Result<Sample, Error> {
+pub(crate) fn measure(cmd: &mut Command) -> Result<Sample, Error> {
     // Every process starts with no dirty pages waiting for the disk: the writes of the fixture
     // and of the server's copies of the previous upload would otherwise slow whoever comes next.
     // SAFETY: sync(2) takes no arguments and cannot fail.
@@ -96,7 +96,7 @@ fn measure(cmd: &mut Command) -> Result<Sample, Error> {
     })
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+pub(crate) fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let n = v.len();
     if n % 2 == 1 {
@@ -108,7 +108,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 /// A stored zip with `data.db` and `mib` MiB of incompressible data: a valid backup that neither
 /// side can compress.
-fn write_backup(path: &Path, mib: u64) -> Result<(), Error> {
+pub(crate) fn write_backup(path: &Path, mib: u64) -> Result<(), Error> {
     bosbase_backups_tests::write_backup_zip(path, mib)
         .map_err(|e| err(format!("cannot write {}: {e}", path.display())))
 }
@@ -188,9 +188,10 @@ pub fn run(options: &Options) -> Result<(), Error> {
         std::fs::remove_file(&source).ok();
     }
     rows.extend(listing(&cli, &server, &token, &header, options)?);
+    let offsite = crate::bench_offsite::run(&cli, &url, &token, options, work.path())?;
     drop(server);
 
-    let table = table(&rows);
+    let table = format!("{}\n{offsite}", table(&rows));
     println!("\n{table}");
     std::fs::write(dir.join("results.md"), &table).map_err(|e| err(e.to_string()))?;
     std::fs::write(dir.join("results.json"), json(&rows, options))
@@ -371,7 +372,12 @@ fn transfers(
     Ok(rows)
 }
 
-fn upload_for_download(url: &str, token: &str, source: &Path, key: &str) -> Result<(), Error> {
+pub(crate) fn upload_for_download(
+    url: &str,
+    token: &str,
+    source: &Path,
+    key: &str,
+) -> Result<(), Error> {
     let status = Command::new("curl")
         .args(["-sS", "--fail", "-o", "/dev/null", "-H"])
         .arg(format!("Authorization: {token}"))
@@ -389,7 +395,7 @@ fn upload_for_download(url: &str, token: &str, source: &Path, key: &str) -> Resu
     Ok(())
 }
 
-fn delete(url: &str, token: &str, key: &str) -> Result<(), Error> {
+pub(crate) fn delete(url: &str, token: &str, key: &str) -> Result<(), Error> {
     let status = Command::new("curl")
         .args(["-sS", "--fail", "-o", "/dev/null", "-X", "DELETE", "-H"])
         .arg(format!("Authorization: {token}"))
@@ -537,7 +543,7 @@ fn json(rows: &[Row], options: &Options) -> String {
     .unwrap()
 }
 
-fn err(msg: impl Into<String>) -> Error {
+pub(crate) fn err(msg: impl Into<String>) -> Error {
     Error::new(msg)
 }
 
@@ -559,7 +565,7 @@ fn cli_binary() -> Result<PathBuf, Error> {
 }
 
 /// POSTs JSON with curl (the bench needs curl anyway) and returns the JSON answer.
-fn json_post(
+pub(crate) fn json_post(
     url: &str,
     path: &str,
     token: Option<&str>,

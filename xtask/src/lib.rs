@@ -1,6 +1,7 @@
 //! The project's automation, as a library so that tests can run the same checks as `cargo xtask`.
 
 pub mod bench;
+mod bench_offsite;
 pub mod codegen;
 pub mod demo;
 pub mod spec_check;
