@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use futures_util::TryStreamExt;
 use object_store::path::Path;
 use object_store::{BackoffConfig, ObjectStore, RetryConfig};
 use serde::Serialize;
@@ -22,7 +21,6 @@ pub struct Destination {
     prefix: Path,
     url: String,
     vars: &'static str,
-    local: bool,
 }
 
 impl fmt::Debug for Destination {
@@ -105,7 +103,7 @@ impl Destination {
         let prefix = Path::from(parsed.path().trim_matches('/'));
         let store_error =
             |e: object_store::Error| OffsiteError::Url(format!("cannot use {shown}: {e}"));
-        let (store, vars, local): (Arc<dyn ObjectStore>, _, _) = match parsed.scheme() {
+        let (store, vars): (Arc<dyn ObjectStore>, _) = match parsed.scheme() {
             "s3" | "s3a" => {
                 let has_env = |v: &str| {
                     std::env::var_os(v).is_some_and(|v| !v.is_empty())
@@ -136,7 +134,7 @@ impl Destination {
                     .with_retry(retry)
                     .build()
                     .map_err(store_error)?;
-                (Arc::new(store) as _, S3_VARS, false)
+                (Arc::new(store) as _, S3_VARS)
             }
             "gs" => {
                 let store = options
@@ -150,7 +148,7 @@ impl Destination {
                     .with_retry(retry)
                     .build()
                     .map_err(store_error)?;
-                (Arc::new(store) as _, GCS_VARS, false)
+                (Arc::new(store) as _, GCS_VARS)
             }
             "az" | "azure" => {
                 let store = options
@@ -164,7 +162,7 @@ impl Destination {
                     .with_retry(retry)
                     .build()
                     .map_err(store_error)?;
-                (Arc::new(store) as _, AZURE_VARS, false)
+                (Arc::new(store) as _, AZURE_VARS)
             }
             "file" => {
                 let dir = parsed.to_file_path().map_err(|()| {
@@ -184,7 +182,6 @@ impl Destination {
                     prefix: Path::default(),
                     url: shown,
                     vars: "",
-                    local: true,
                 });
             }
             other => {
@@ -198,7 +195,6 @@ impl Destination {
             prefix,
             url: shown,
             vars,
-            local,
         })
     }
 
@@ -258,27 +254,11 @@ impl Destination {
         self.prefix.clone().join(name)
     }
 
-    /// Whether objects can carry attributes (the local store refuses them).
-    #[allow(dead_code)]
-    pub(crate) fn is_local(&self) -> bool {
-        self.local
-    }
-
     pub(crate) fn store_error(
         &self,
         what: impl FnOnce() -> String,
         e: object_store::Error,
     ) -> OffsiteError {
         OffsiteError::from_store(&self.url, self.vars, what, e)
-    }
-
-    /// Objects under the prefix, as a stream (for the retention's and verify's reads).
-    #[allow(dead_code)]
-    pub(crate) async fn objects(&self) -> Result<Vec<object_store::ObjectMeta>, OffsiteError> {
-        self.store
-            .list(Some(&self.prefix))
-            .try_collect()
-            .await
-            .map_err(|e| self.store_error(|| "the bucket".into(), e))
     }
 }
