@@ -392,3 +392,51 @@ async fn retention_keeps_what_restic_would_and_never_the_newest() {
     let err = dest.prune(&Retention::default(), false).await.unwrap_err();
     assert!(matches!(err, OffsiteError::EmptyPolicy), "{err}");
 }
+
+/// The sizes of the multipart parts s3s-fs holds for uploads that were cut (and could not be
+/// aborted: the server was down).
+fn part_sizes(s3: &S3Server) -> Vec<u64> {
+    std::fs::read_dir(s3.root())
+        .unwrap()
+        .filter_map(|e| {
+            let e = e.unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            (name.starts_with(".upload_id-") && name.contains(".part-"))
+                .then(|| e.metadata().unwrap().len())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn part_size_sets_the_size_of_the_multipart_parts() {
+    let server = TestServer::start();
+    let client = login(&server).await;
+    let zip = tempfile::NamedTempFile::new().unwrap();
+    write_backup_zip(zip.path(), 40).unwrap();
+    client
+        .backups()
+        .upload_file(zip.path())
+        .name("big.zip")
+        .await
+        .unwrap();
+    for (part_size, mib) in [(None, 16u64), (Some(32usize << 20), 32)] {
+        let mut s3 = S3Server::start();
+        s3.create_bucket("offsite");
+        let dest = s3_dest(&s3, "offsite");
+        // One part at a time, cut after 36 MiB: the parts before the cut are whole.
+        s3.stop_after_received(36 << 20);
+        let mut sync = dest.sync(&client).concurrency(1);
+        if let Some(bytes) = part_size {
+            sync = sync.part_size(bytes);
+        }
+        let report = sync.send().await.unwrap();
+        assert!(matches!(report.copies[0].outcome, Outcome::Failed(_)));
+        let sizes = part_sizes(&s3);
+        assert!(!sizes.is_empty(), "no part was stored before the cut");
+        assert!(
+            sizes.iter().all(|&s| s == mib << 20),
+            "parts of {mib} MiB expected: {sizes:?}"
+        );
+        s3.restart();
+    }
+}

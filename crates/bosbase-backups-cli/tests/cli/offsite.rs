@@ -150,6 +150,11 @@ fn sync_with_keep_prunes_the_destination_and_file_urls_work() {
             .all(|c| c["outcome"] == "would_copy")
     );
     assert!(!dir.path().join("n1.zip").exists());
+    let only = run(cli(&server), &["sync", &dest, "--match", "n2*", "--json"]).json();
+    assert_eq!(only["copies"].as_array().unwrap().len(), 1, "{only}");
+    assert_eq!(only["copies"][0]["key"], "n2.zip");
+    assert!(dir.path().join("n2.zip").exists() && !dir.path().join("n3.zip").exists());
+    run(cli(&server), &["sync", &dest, "--part-size", "8"]).fails(2);
 
     let synced = run(cli(&server), &["sync", &dest, "--keep-last", "2", "--json"]).json();
     assert_eq!(
