@@ -348,12 +348,13 @@ impl PruneArgs {
 /// The keys deleted (or to be), one a line; or the JSON.
 pub fn print_pruned(g: &Global, p: &Pruned) -> Result<(), CliError> {
     let verb = if p.dry_run { "would delete" } else { "deleted" };
+    let copies = |n: usize| format!("{n} cop{}", if n == 1 { "y" } else { "ies" });
     note(
         g,
         &format!(
-            "{verb} {} copies, keeping {}",
-            p.removed.len(),
-            p.kept.len()
+            "{verb} {}, keeping {}",
+            copies(p.removed.len()),
+            copies(p.kept.len())
         ),
     );
     if g.json {

@@ -114,9 +114,6 @@ impl SyncArgs {
         // One line per backup as it is done: what cron mails, even if a later one hangs.
         let (json, quiet_bar) = (g.json, bar.clone());
         sync = sync.on_each(move |c: &Synced| {
-            if let Some(b) = &quiet_bar {
-                b.set_position(0);
-            }
             let line = match &c.outcome {
                 Outcome::Copied => format!(
                     "copied {} {} {}\n",
@@ -129,13 +126,21 @@ impl SyncArgs {
                 }
                 Outcome::WouldCopy => format!("would copy {} {}\n", c.key, human_size(c.size)),
                 Outcome::Failed(e) => {
-                    eprintln!("failed {}: {}", c.key, with_causes(e.to_string(), e));
+                    let line = format!("failed {}: {}", c.key, with_causes(e.to_string(), e));
+                    // Above the bar, not through it.
+                    match &quiet_bar {
+                        Some(b) => b.suspend(|| eprintln!("{line}")),
+                        None => eprintln!("{line}"),
+                    }
                     return;
                 }
                 _ => return,
             };
             if !json {
-                let _ = print(&line);
+                match &quiet_bar {
+                    Some(b) => b.suspend(|| print(&line)).unwrap_or(()),
+                    None => print(&line).unwrap_or(()),
+                }
             }
         });
         let report = sync.send().await;
