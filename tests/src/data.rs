@@ -30,6 +30,35 @@ pub fn incompressible_file(path: &Path, mib: u64) {
     file.flush().unwrap();
 }
 
+/// A stored zip of `entries` (name, contents): a small backup-looking file, or one that is not.
+pub fn write_zip(path: &Path, entries: &[(&str, &[u8])]) {
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, contents) in entries {
+        zip.start_file(*name, opts).unwrap();
+        zip.write_all(contents).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+/// The SHA-256 of a file, read 1 MiB at a time.
+pub fn sha256_file(path: &Path) -> Vec<u8> {
+    use sha2::Digest;
+    let mut file =
+        std::fs::File::open(path).unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()));
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = io::Read::read(&mut file, &mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    hasher.finalize().to_vec()
+}
+
 /// A stored zip that is a restorable-looking backup: a `data.db` and `mib` MiB of incompressible
 /// data in `storage/random.bin`.
 pub fn write_backup_zip(path: &Path, mib: u64) -> io::Result<()> {

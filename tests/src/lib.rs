@@ -10,10 +10,39 @@
 
 mod capture;
 mod data;
+mod http;
+mod proxy;
 pub mod s3;
 
 pub use capture::Captured;
-pub use data::{incompressible_file, write_backup_zip, write_incompressible};
+pub use data::{
+    incompressible_file, sha256_file, write_backup_zip, write_incompressible, write_zip,
+};
+pub use proxy::{RecordingProxy, SeenRequest};
+
+/// The start of every SQLite database file: a `data.db` that passes a look at its first bytes.
+pub const SQLITE_HEADER: &[u8] = b"SQLite format 3\0";
+
+/// The keys `client`'s server lists, sorted.
+pub async fn keys(client: &bosbase_backups::Client) -> Vec<String> {
+    let mut keys: Vec<String> = client
+        .backups()
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|b| b.key)
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// An SDK client logged in as the server's superuser (with the password, so it can log in again).
+pub async fn login(server: &TestServer) -> bosbase_backups::Client {
+    let client = bosbase_backups::Client::new(server.url()).unwrap();
+    client.auth_with_password(EMAIL, PASSWORD).await.unwrap();
+    client
+}
 
 use std::fs::{self, File};
 use std::io::{Read, Write};
@@ -84,6 +113,12 @@ impl TestServer {
     /// The server's `pb_data` directory.
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().join("pb_data")
+    }
+
+    /// Fills `storage/` with `mib` MiB of incompressible data, so that a backup (and a restore)
+    /// of this server takes seconds: for tests that need one running.
+    pub fn make_backups_slow(&self, mib: u64) {
+        incompressible_file(&self.data_dir().join("storage/big.bin"), mib);
     }
 
     /// What the server printed so far.

@@ -277,39 +277,10 @@ async fn download_without_a_file_token_is_403() {
 #[tokio::test]
 async fn a_regular_user_is_403() {
     let server = TestServer::start();
-    let token = login(&server).await;
-    let http = reqwest::Client::new();
-    let created = http
-        .post(format!("{}/api/collections/users/records", server.url()))
-        .header("Authorization", &token)
-        .json(&serde_json::json!({
-            "email": "user@example.com", "password": "user-password", "passwordConfirm": "user-password"
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        created.status().is_success(),
-        "{}",
-        created.text().await.unwrap()
-    );
-    let auth: serde_json::Value = http
-        .post(format!(
-            "{}/api/collections/users/auth-with-password",
-            server.url()
-        ))
-        .json(&serde_json::json!({"identity": "user@example.com", "password": "user-password"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let user_token = server.regular_user_token();
     let user = client(
         &server,
-        RequestContext::new()
-            .with_token(auth["token"].as_str().unwrap())
-            .unwrap(),
+        RequestContext::new().with_token(&user_token).unwrap(),
     );
     let (status, body) = api_error(user.list_backups().await);
     assert_eq!(status, 403);

@@ -1,43 +1,25 @@
 //! Large backups and faults against real servers: cut downloads resume, restores report their
 //! real outcome, busy servers can be waited for, bad files are refused, cut uploads leave nothing.
 
-use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bosbase_backups::{Client, Error};
-use bosbase_backups_tests::{EMAIL, PASSWORD, TestServer};
-use sha2::{Digest, Sha256};
-
-async fn login(server: &TestServer) -> Client {
-    let client = Client::new(server.url()).unwrap();
-    client.auth_with_password(EMAIL, PASSWORD).await.unwrap();
-    client
-}
-
-fn sha256(path: &Path) -> Vec<u8> {
-    Sha256::digest(std::fs::read(path).unwrap()).to_vec()
-}
+use bosbase_backups_tests::{EMAIL, PASSWORD, TestServer, login, sha256_file};
 
 /// Puts an incompressible file of `mib` MiB straight into the server's backups dir.
 fn place_backup(server: &TestServer, key: &str, mib: u64) -> Vec<u8> {
     let path = server.data_dir().join("backups").join(key);
     bosbase_backups_tests::incompressible_file(&path, mib);
-    sha256(&path)
+    sha256_file(&path)
 }
 
-/// A zip with the given entries, stored.
+/// A stored zip of the named entries.
 fn write_zip(path: &Path, entries: &[&str]) {
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
-    let opts =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    for name in entries {
-        zip.start_file(*name, opts).unwrap();
-        zip.write_all(b"contents").unwrap();
-    }
-    zip.finish().unwrap();
+    let entries: Vec<(&str, &[u8])> = entries.iter().map(|n| (*n, &b"contents"[..])).collect();
+    bosbase_backups_tests::write_zip(path, &entries);
 }
 
 /// Uploads, past the client's check, a zip the server accepts but cannot restore.
@@ -117,7 +99,7 @@ async fn a_download_survives_a_server_restart() {
         "the download went on across the outage: {outage:?}"
     );
     assert_eq!(n, 48 << 20);
-    assert_eq!(sha256(&dest), digest);
+    assert_eq!(sha256_file(&dest), digest);
     assert!(!dir.path().join("big.zip.part").exists());
 }
 
@@ -190,7 +172,7 @@ async fn a_failed_download_keeps_its_part_and_resumes_later() {
         first.lock().unwrap().unwrap() > kill_at,
         "went on from the partial file"
     );
-    assert_eq!(sha256(&dest), digest);
+    assert_eq!(sha256_file(&dest), digest);
 }
 
 #[tokio::test]
@@ -270,13 +252,9 @@ async fn a_broken_backup_forced_through_reports_the_servers_reason() {
     }
     // Still on the old data, and usable.
     assert!(
-        client
-            .backups()
-            .list()
+        bosbase_backups_tests::keys(&client)
             .await
-            .unwrap()
-            .iter()
-            .any(|b| b.key == "broken.zip")
+            .contains(&"broken.zip".to_string())
     );
 }
 
@@ -327,14 +305,7 @@ async fn busy_create_can_wait_for_the_running_backup() {
         .await
         .unwrap();
     running.await.unwrap().unwrap();
-    let keys: Vec<String> = client
-        .backups()
-        .list()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|b| b.key)
-        .collect();
+    let keys = bosbase_backups_tests::keys(&client).await;
     assert!(
         keys.contains(&"waits.zip".to_string()) && keys.contains(&"slow.zip".to_string()),
         "{keys:?}"
@@ -437,4 +408,24 @@ async fn an_upload_under_a_taken_name_is_refused_before_sending() {
         .unwrap_err();
     assert!(err.to_string().contains("already exists"), "{err}");
     assert_eq!(sent.load(Ordering::SeqCst), 0);
+}
+
+/// The server cuts a silent connection after 60 s; that must not pass for a restart (a large
+/// restore takes longer than that), while a real exit must be seen at once.
+#[tokio::test]
+async fn the_restart_watch_outlives_the_idle_cut_and_sees_an_exit() {
+    let mut server = TestServer::start();
+    let client = Client::new(server.url()).unwrap();
+    let watch = bosbase_backups::RestartWatch::start(&client).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(65)).await;
+    assert!(!watch.restarted(), "the idle cut was taken for an exit");
+    server.kill();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !watch.restarted() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the exit was not seen"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

@@ -3,8 +3,6 @@
 
 use bosbase_backups::Client;
 use bosbase_backups_tests::{EMAIL, PASSWORD, TestServer};
-use sha2::{Digest, Sha256};
-use std::io::Read;
 
 const SIZE_MIB: usize = 256;
 
@@ -15,27 +13,13 @@ fn peak_rss_kib() -> u64 {
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
-fn sha256(path: &std::path::Path) -> Vec<u8> {
-    let mut file = std::fs::File::open(path).unwrap();
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf).unwrap();
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    hasher.finalize().to_vec()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_256_mib_round_trip_is_identical_in_constant_memory() {
     let server = TestServer::start();
     let dir = tempfile::tempdir_in(bosbase_backups_tests::target_dir()).unwrap();
     let source = dir.path().join("large.zip");
     bosbase_backups_tests::write_backup_zip(&source, SIZE_MIB as u64).unwrap();
-    let digest = sha256(&source);
+    let digest = bosbase_backups_tests::sha256_file(&source);
     let len = std::fs::metadata(&source).unwrap().len();
 
     let client = Client::new(server.url()).unwrap();
@@ -55,7 +39,7 @@ async fn a_256_mib_round_trip_is_identical_in_constant_memory() {
         len
     );
     assert_eq!(
-        sha256(&dest),
+        bosbase_backups_tests::sha256_file(&dest),
         digest,
         "the downloaded backup differs from the uploaded one"
     );

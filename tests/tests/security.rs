@@ -108,6 +108,9 @@ async fn no_secret_anywhere() {
         traces.contains("bosbase_backups"),
         "the SDK's spans were captured"
     );
+    // Each span names its operation (the spec's operationId) and records the status.
+    assert!(traces.contains("op=\"listBackups\""), "{traces}");
+    assert!(traces.contains("status=200"), "{traces}");
     for secret in [
         token.expose_secret(),
         file_token.expose_secret(),

@@ -120,6 +120,9 @@ struct Row {
     samples: Vec<Sample>,
     bytes: u64,
     per_call: bool,
+    /// What a run of this variant was seen to do (syscalls, terminal output): the proof that a
+    /// variant row measures something else than its base row. Empty where there is nothing to show.
+    seen: String,
 }
 
 impl Row {
@@ -267,6 +270,51 @@ fn transfers(
     let out_arg = out.display().to_string();
     let source_arg = source.display().to_string();
     let curl_config = work.join("curl-download");
+
+    // Each CLI variant once, watched: it must be seen to differ from the plain CLI in what it
+    // changes, or its row would compare two identical runs.
+    let key = "bench_proof.zip";
+    upload_for_download(url, token, source, key)?;
+    let down_args = |tool: Tool| -> Vec<String> {
+        let mut args = vec!["download".into(), key.into(), "-o".into(), out_arg.clone()];
+        if tool == Tool::CliNoFsync {
+            args.push("--no-fsync".into());
+        }
+        args
+    };
+    let mut seen_down = Vec::new();
+    for &tool in &tools {
+        let seen = match tool {
+            Tool::Curl => Seen::default(),
+            tool => {
+                let args = down_args(tool);
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                let seen = watch(cli_command(cli, token, url, tool == Tool::CliBar, &args))?;
+                std::fs::remove_file(&out).ok();
+                seen
+            }
+        };
+        seen_down.push(seen);
+    }
+    delete(url, token, key)?;
+    let plain = seen_down[0].clone();
+    for (tool, seen) in tools.iter().zip(&seen_down) {
+        let differs = match tool {
+            Tool::CliBar => seen.bar && !plain.bar,
+            Tool::CliNoFsync => seen.fdatasync == 0 && plain.fdatasync > 0,
+            Tool::Cli | Tool::Curl => true,
+        };
+        if !differs {
+            return Err(err(format!(
+                "the variant \"{}\" was not seen to differ from the plain CLI ({} against {}): \
+                 its row would measure the same thing twice",
+                tool.name(),
+                seen.describe(),
+                plain.describe()
+            )));
+        }
+    }
+
     for run in 0..runs {
         eprintln!(
             "{mib} MiB, run {}/{runs}: upload and download, interleaved",
@@ -355,7 +403,7 @@ fn transfers(
     }
     let mut rows = Vec::new();
     for (op, samples) in [("upload", up), ("download", down)] {
-        for (tool, samples) in tools.iter().zip(samples) {
+        for ((tool, samples), seen) in tools.iter().zip(samples).zip(&seen_down) {
             if samples.is_empty() {
                 continue;
             }
@@ -366,10 +414,73 @@ fn transfers(
                 samples,
                 bytes,
                 per_call: false,
+                // Watched on the download; an upload with the bar draws the same bar.
+                seen: match (op, tool) {
+                    (_, Tool::Curl) => String::new(),
+                    ("upload", Tool::Cli) => "no bar".into(),
+                    ("upload", _) => "bar drawn (as on download)".into(),
+                    _ => seen.describe(),
+                },
             });
         }
     }
     Ok(rows)
+}
+
+/// What one watched run did.
+#[derive(Clone, Default)]
+struct Seen {
+    fdatasync: usize,
+    writeback: usize,
+    /// Whether a progress bar was drawn (the plain CLI prints only the path it wrote).
+    bar: bool,
+}
+
+impl Seen {
+    fn describe(&self) -> String {
+        format!(
+            "fdatasync {}, sync_file_range {}, {}",
+            self.fdatasync,
+            self.writeback,
+            if self.bar { "bar drawn" } else { "no bar" }
+        )
+    }
+}
+
+/// Runs `cmd` once under strace (following `script`'s child too), counting its flushes to disk,
+/// and keeps what it drew on the terminal (what `script` passes through to its stdout).
+fn watch(cmd: Command) -> Result<Seen, Error> {
+    let trace = tempfile::NamedTempFile::new().map_err(|e| err(e.to_string()))?;
+    let mut strace = Command::new("strace");
+    strace
+        .args([
+            "-f",
+            "-qq",
+            "-e",
+            "trace=fdatasync,fsync,sync_file_range",
+            "-o",
+        ])
+        .arg(trace.path())
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .stdin(Stdio::null());
+    let out = strace
+        .output()
+        .map_err(|e| err(format!("cannot run strace (apt-get install strace): {e}")))?;
+    if !out.status.success() {
+        return Err(err(format!(
+            "a watched run failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    let trace = std::fs::read_to_string(trace.path()).map_err(|e| err(e.to_string()))?;
+    let count = |call: &str| trace.lines().filter(|l| l.contains(call)).count();
+    Ok(Seen {
+        fdatasync: count("fdatasync("),
+        writeback: count("sync_file_range("),
+        bar: String::from_utf8_lossy(&out.stdout).contains("downloading ["),
+    })
 }
 
 pub(crate) fn upload_for_download(
@@ -466,6 +577,7 @@ fn listing(
             samples: sdk,
             bytes: 0,
             per_call: true,
+            seen: String::new(),
         },
         Row {
             op: "list",
@@ -474,14 +586,15 @@ fn listing(
             samples: curl,
             bytes: 0,
             per_call: true,
+            seen: String::new(),
         },
     ])
 }
 
 fn table(rows: &[Row]) -> String {
     let mut out = String::from(
-        "| operation | size | tool | runs | median wall | MB/s | peak RSS | ratio to curl |\n\
-         |---|---|---|---|---|---|---|---|\n",
+        "| operation | size | tool | runs | median wall | MB/s | peak RSS | ratio to curl | seen in one run |\n\
+         |---|---|---|---|---|---|---|---|---|\n",
     );
     for row in rows {
         let curl = rows
@@ -508,11 +621,12 @@ fn table(rows: &[Row]) -> String {
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "| {} | {size} | {} | {} | {wall} | {rate} | {:.1} MiB | {ratio} |",
+            "| {} | {size} | {} | {} | {wall} | {rate} | {:.1} MiB | {ratio} | {} |",
             row.op,
             row.tool,
             row.samples.len(),
-            row.rss_mib()
+            row.rss_mib(),
+            row.seen
         );
     }
     out
@@ -531,6 +645,7 @@ fn json(rows: &[Row], options: &Options) -> String {
                 "walls_s": r.samples.iter().map(|s| s.wall.as_secs_f64()).collect::<Vec<_>>(),
                 "peak_rss_mib": r.rss_mib(),
                 "bytes": r.bytes,
+                "seen": r.seen,
             })
         })
         .collect();

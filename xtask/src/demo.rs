@@ -8,8 +8,6 @@
 //! their exit codes. Every step is checked; the first one that does not do what it should fails
 //! the demo. The server and the temporary files are gone when it returns, failed or not.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -411,8 +409,8 @@ fn redact_token(text: &str) -> String {
         .collect()
 }
 
-/// A minimal HTTP/1.0 call to the loopback server (the demo's own requests for the sample data:
-/// the CLI manages backups, not records). The status and the JSON body (Null when empty).
+/// The demo's own requests for the sample data (the CLI manages backups, not records): the
+/// status and the JSON body.
 fn http(
     server: &TestServer,
     method: &str,
@@ -420,26 +418,9 @@ fn http(
     token: Option<&str>,
     body: Option<serde_json::Value>,
 ) -> Result<(u16, serde_json::Value), String> {
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let mut request = format!(
-        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\n",
-        body.len()
-    );
-    if let Some(token) = token {
-        request.push_str(&format!("Authorization: {token}\r\n"));
-    }
-    request.push_str("\r\n");
-    request.push_str(&body);
-    let response = exchange(server, request.as_bytes())?;
-    let (status, body) = split_response(&response);
-    let text = String::from_utf8_lossy(body);
-    let json = if text.trim().is_empty() {
-        serde_json::Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text.into_owned()))
-    };
-    Ok((status, json))
+    server
+        .http(method, path, token, body)
+        .map_err(|e| format!("{method} {path} on PocketBase failed: {e}"))
 }
 
 /// GETs a full URL of the server; the body's length (an error unless 200).
@@ -447,41 +428,12 @@ fn http_get_len(server: &TestServer, url: &str) -> Result<u64, String> {
     let path = url
         .strip_prefix(&server.url())
         .ok_or("the URL is not the server's")?;
-    let response = exchange(
-        server,
-        format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").as_bytes(),
-    )?;
-    match split_response(&response) {
-        (200, body) => Ok(body.len() as u64),
-        (status, _) => Err(format!("GET of the download URL answered {status}")),
+    let request = format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+    match server.exchange(request.as_bytes()) {
+        Ok((200, body)) => Ok(body.len() as u64),
+        Ok((status, _)) => Err(format!("GET of the download URL answered {status}")),
+        Err(e) => Err(format!("cannot GET the download URL: {e}")),
     }
-}
-
-fn exchange(server: &TestServer, request: &[u8]) -> Result<Vec<u8>, String> {
-    let mut stream = TcpStream::connect(("127.0.0.1", server.port()))
-        .map_err(|e| format!("cannot connect to PocketBase: {e}"))?;
-    stream
-        .write_all(request)
-        .map_err(|e| format!("cannot send to PocketBase: {e}"))?;
-    let mut response = Vec::new();
-    stream
-        .read_to_end(&mut response)
-        .map_err(|e| format!("cannot read PocketBase's answer: {e}"))?;
-    Ok(response)
-}
-
-fn split_response(response: &[u8]) -> (u16, &[u8]) {
-    let end = response
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or(response.len());
-    let head = String::from_utf8_lossy(&response[..end]);
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    (status, response.get(end + 4..).unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -495,17 +447,5 @@ mod tests {
             "http://h/api/backups/a.zip?token=<file token, redacted>\n"
         );
         assert_eq!(redact_token("no url\n"), "no url\n");
-    }
-
-    #[test]
-    fn responses_split_into_status_and_body() {
-        assert_eq!(
-            split_response(b"HTTP/1.0 204 No Content\r\nA: b\r\n\r\n"),
-            (204, &b""[..])
-        );
-        assert_eq!(
-            split_response(b"HTTP/1.1 200 OK\r\n\r\n{}"),
-            (200, &b"{}"[..])
-        );
     }
 }

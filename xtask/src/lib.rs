@@ -4,6 +4,7 @@ pub mod bench;
 mod bench_offsite;
 pub mod codegen;
 pub mod demo;
+pub mod man;
 pub mod spec_check;
 
 use std::path::{Path, PathBuf};

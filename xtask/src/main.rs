@@ -14,6 +14,7 @@ commands:
                       upload, download and list through the CLI (release) beside curl, on the
                       pinned PocketBase; prints a Markdown table, writes target/bench/results.{md,json}
                       (defaults: --size 1024 --runs 3 --list-backups 200 --list-calls 20)
+  man [DIR]           write the man pages of bosbase-backups (default: target/man/)
   spec-check          prove spec/backups.yaml true to a real PocketBase (schemathesis) and usable
                       from Python (a generated client runs the backup lifecycle)
 ";
@@ -29,6 +30,16 @@ fn main() -> ExitCode {
             .and_then(|o| xtask::bench::run(&o))
             .map_err(|e| e.to_string()),
         ["spec-check"] => xtask::spec_check::run(),
+        ["man", dir @ ..] if dir.len() <= 1 => {
+            let dir = dir
+                .first()
+                .map_or_else(xtask::man::default_dir, |d| d.into());
+            xtask::man::write(&dir).map(|pages| {
+                for page in pages {
+                    println!("{}", page.display());
+                }
+            })
+        }
         _ => {
             eprint!("{USAGE}");
             return ExitCode::from(2);

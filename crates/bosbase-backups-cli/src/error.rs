@@ -2,7 +2,6 @@
 
 use std::error::Error as StdError;
 use std::fmt;
-use std::sync::OnceLock;
 
 /// Exit codes. Keep in step with the `--help` text in cli.rs and the README.
 pub mod code {
@@ -26,44 +25,22 @@ pub mod code {
     pub const UNREACHABLE: u8 = 8;
     /// A restore was not confirmed within --timeout.
     pub const TIMEOUT: u8 = 9;
+    /// The backup or copy is damaged (an encrypted file that fails to decrypt, ...).
+    pub const DAMAGED: u8 = 10;
 }
 
 /// A failure of a command: what to print and how to exit.
 #[derive(Debug)]
-pub struct CliError {
-    pub code: u8,
-    pub message: String,
-}
-
-impl fmt::Display for CliError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-/// The server's URL as shown in messages (without any user info), set once at start.
-static SERVER_URL: OnceLock<String> = OnceLock::new();
-
-pub fn set_server_url(url: &str) {
-    let shown = match url::Url::parse(url) {
-        Ok(mut u) => {
-            let _ = u.set_username("");
-            let _ = u.set_password(None);
-            u.to_string().trim_end_matches('/').to_string()
-        }
-        Err(_) => url.to_string(),
-    };
-    let _ = SERVER_URL.set(shown);
-}
-
-/// The server's URL for messages.
-pub fn server_url() -> &'static str {
-    SERVER_URL.get().map(String::as_str).unwrap_or("the server")
+pub enum CliError {
+    /// A failure the CLI describes itself.
+    Plain { code: u8, message: String },
+    /// A failure of the SDK, described with the server's URL when it is printed.
+    Sdk(bosbase_backups::Error),
 }
 
 impl CliError {
     pub fn new(code: u8, message: impl Into<String>) -> Self {
-        Self {
+        CliError::Plain {
             code,
             message: message.into(),
         }
@@ -77,12 +54,12 @@ impl CliError {
         Self::new(code::AUTH, message)
     }
 
-    pub fn not_found(key: &str) -> Self {
+    /// No backup `key` on `server`.
+    pub fn not_found(key: &str, server: &str) -> Self {
         Self::new(
             code::NOT_FOUND,
             format!(
-                "backup {key:?} not found on {}; `bosbase-backups list` shows the keys that exist",
-                server_url()
+                "backup {key:?} not found on {server}; `bosbase-backups list` shows the keys that exist"
             ),
         )
     }
@@ -92,9 +69,55 @@ impl CliError {
         Self::new(code::IO, with_causes(format!("{what}: {e}"), e))
     }
 
-    /// Writes the error line.
-    pub fn line(&self) -> String {
-        format!("error: {}", self.message.replace('\n', " "))
+    /// The exit code.
+    pub fn code(&self) -> u8 {
+        use bosbase_backups::Error as E;
+        match self {
+            CliError::Plain { code, .. } => *code,
+            CliError::Sdk(e) => match e {
+                E::InvalidName(_) | E::InvalidKey(_) | E::Config(_) | E::NotABackup { .. } => {
+                    code::USAGE
+                }
+                E::Unauthorized { .. } | E::Forbidden { .. } | E::WrongIdentity => code::AUTH,
+                E::DamagedCiphertext { .. } => code::DAMAGED,
+                E::NotFound { .. } => code::NOT_FOUND,
+                E::Busy { .. } => code::BUSY,
+                E::Api { .. }
+                | E::NameTaken { .. }
+                | E::InvalidResponse(_)
+                | E::RestoreFailed { .. } => code::SERVER,
+                E::RestoreTimeout { .. } => code::TIMEOUT,
+                E::Io { .. } | E::Stream(_) => code::IO,
+                E::Transport(_) | E::Interrupted { .. } => code::UNREACHABLE,
+                _ => code::OTHER,
+            },
+        }
+    }
+
+    /// The error line; `server`: the server's URL as messages show it.
+    pub fn line(&self, server: &str) -> String {
+        use bosbase_backups::Error as E;
+        let message = match self {
+            CliError::Plain { message, .. } => message.clone(),
+            // The SDK's hint names its own methods; say where the CLI takes credentials from.
+            CliError::Sdk(E::Unauthorized {
+                status, message, ..
+            }) => format!(
+                "not authorized by {server}: {} (HTTP {status}); check the superuser's email and \
+                 password (BOSBASE_EMAIL, and BOSBASE_PASSWORD or --password-stdin) or give a \
+                 fresh superuser token (BOSBASE_TOKEN)",
+                sentence(message)
+            ),
+            CliError::Sdk(e @ E::Transport(_)) => with_causes(format!("{server}: {e}"), e),
+            CliError::Sdk(e) => with_causes(e.to_string(), e),
+        };
+        format!("error: {}", message.replace('\n', " "))
+    }
+}
+
+impl From<bosbase_backups::Error> for CliError {
+    fn from(e: bosbase_backups::Error) -> Self {
+        CliError::Sdk(e)
     }
 }
 
@@ -120,40 +143,6 @@ pub fn with_causes(message: String, err: &(dyn StdError + 'static)) -> String {
 /// A server message to embed in ours: without its final period.
 fn sentence(message: &str) -> &str {
     message.trim().trim_end_matches('.')
-}
-
-impl From<bosbase_backups::Error> for CliError {
-    fn from(e: bosbase_backups::Error) -> Self {
-        use bosbase_backups::Error as E;
-        let code = match &e {
-            E::InvalidName(_) | E::InvalidKey(_) | E::Config(_) | E::NotABackup { .. } => {
-                code::USAGE
-            }
-            E::Unauthorized { .. } | E::Forbidden { .. } => code::AUTH,
-            E::NotFound { .. } => code::NOT_FOUND,
-            E::Busy { .. } => code::BUSY,
-            E::Api { .. } | E::InvalidResponse(_) | E::RestoreFailed { .. } => code::SERVER,
-            E::RestoreTimeout { .. } => code::TIMEOUT,
-            E::Io { .. } | E::Stream(_) => code::IO,
-            E::Transport(_) | E::Interrupted { .. } => code::UNREACHABLE,
-            _ => code::OTHER,
-        };
-        let message = match &e {
-            // The SDK's hint names its own methods; say where the CLI takes credentials from.
-            E::Unauthorized {
-                status, message, ..
-            } => format!(
-                "not authorized by {}: {} (HTTP {status}); check the superuser's email and \
-                 password (BOSBASE_EMAIL, and BOSBASE_PASSWORD or --password-stdin) or give a \
-                 fresh superuser token (BOSBASE_TOKEN)",
-                server_url(),
-                sentence(message)
-            ),
-            E::Transport(_) => with_causes(format!("{}: {e}", server_url()), &e),
-            _ => with_causes(e.to_string(), &e),
-        };
-        Self { code, message }
-    }
 }
 
 #[cfg(test)]

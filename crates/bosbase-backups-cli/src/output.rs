@@ -2,6 +2,7 @@
 //! `--help`; keep them stable).
 
 use std::io::{self, Write};
+use std::path::Path;
 
 use bosbase_backups::BackupInfo;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -24,6 +25,52 @@ impl<'a> From<&'a BackupInfo> for BackupJson<'a> {
             modified: rfc3339(&b.modified),
         }
     }
+}
+
+#[derive(Serialize)]
+pub struct DownloadJson<'a> {
+    pub key: &'a str,
+    pub path: &'a Path,
+    pub size: u64,
+}
+
+#[derive(Serialize)]
+pub struct DecryptJson<'a> {
+    pub path: &'a Path,
+    pub size: u64,
+}
+
+#[derive(Serialize)]
+pub struct UrlJson<'a> {
+    pub key: &'a str,
+    pub url: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct DeleteJson<'a> {
+    pub deleted: &'a [String],
+}
+
+#[derive(Serialize)]
+pub struct PruneJson<'a> {
+    pub dry_run: bool,
+    pub kept: &'a [String],
+    pub deleted: &'a [String],
+}
+
+#[derive(Serialize)]
+pub struct HealthJson<'a> {
+    pub url: &'a str,
+    pub healthy: bool,
+    pub message: &'a str,
+    pub can_backup: Option<bool>,
+}
+
+#[derive(Serialize)]
+pub struct RestoreJson<'a> {
+    pub key: &'a str,
+    pub status: &'static str,
+    pub waited_seconds: f64,
 }
 
 pub fn rfc3339(t: &DateTime<Utc>) -> String {

@@ -90,19 +90,24 @@ pub struct Session {
 }
 
 impl Session {
-    /// Builds the client and logs in. `need_auth`: fail without credentials (every command but
-    /// `health`).
-    pub async fn open(
-        global: &Global,
-        credentials: Credentials,
-        need_auth: bool,
-    ) -> Result<Session, CliError> {
-        if need_auth && credentials.is_none() {
+    /// The client, logged in: what every command but `health` needs.
+    pub async fn login(global: &Global) -> Result<Session, CliError> {
+        let credentials = Credentials::resolve(global)?;
+        if credentials.is_none() {
             return Err(CliError::auth(
                 "no credentials: set BOSBASE_EMAIL and BOSBASE_PASSWORD (or pass --email and pipe \
                  the password into --password-stdin), or set BOSBASE_TOKEN to a superuser token",
             ));
         }
+        Self::with(global, credentials).await
+    }
+
+    /// The client, logged in when credentials were given.
+    pub async fn open(global: &Global) -> Result<Session, CliError> {
+        Self::with(global, Credentials::resolve(global)?).await
+    }
+
+    async fn with(global: &Global, credentials: Credentials) -> Result<Session, CliError> {
         let client = client_builder(&global.url, &credentials)?.build()?;
         if let Credentials::Password { email, password } = &credentials {
             client

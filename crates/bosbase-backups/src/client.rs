@@ -8,13 +8,18 @@ use std::time::{Duration, Instant};
 
 use bosbase_backups_api::types::{ApiError, PasswordAuthRequest, SuperuserAuth};
 use bosbase_backups_api::{RequestContext, ResponseValue};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
 
 use crate::auth::{AuthApi, AuthStore};
+use crate::backups::Backups;
 use crate::error::{Error, Result};
-use crate::models::{Health, Superuser};
+use crate::files::Files;
+use crate::health::HealthCheck;
+use crate::models::Superuser;
+use crate::operation::Operation;
+use crate::options::RequestOptions;
 use crate::retry::{Backoff, is_transient};
 
 /// Gives up connecting after this long.
@@ -194,65 +199,28 @@ fn warn_if_cleartext(url: &url::Url) {
     }
 }
 
-/// Extra headers and query parameters for one call: the twin of the Go SDK's `query` and
-/// `headers` arguments. Every request builder has `.header()` and `.query()` for them.
-#[derive(Clone, Default)]
-pub(crate) struct RequestOptions {
-    pub(crate) headers: HeaderMap,
-    pub(crate) query: Vec<(String, String)>,
-    pub(crate) invalid: Option<String>,
+/// What a successful call answered, for its trace.
+pub(crate) trait Answered {
+    fn status(&self) -> u16;
 }
 
-impl RequestOptions {
-    pub(crate) fn header(&mut self, name: &str, value: &str) {
-        match (HeaderName::try_from(name), HeaderValue::try_from(value)) {
-            (Ok(name), Ok(value)) => {
-                self.headers.append(name, value);
-            }
-            _ => self.invalid = Some(format!("invalid header {name:?}")),
-        }
-    }
-
-    pub(crate) fn check(&self) -> Result<()> {
-        match &self.invalid {
-            Some(msg) => Err(Error::Config(msg.clone())),
-            None => Ok(()),
-        }
+impl<T> Answered for ResponseValue<T> {
+    fn status(&self) -> u16 {
+        ResponseValue::status(self).as_u16()
     }
 }
 
-/// One API route, for tracing.
-#[derive(Clone, Copy)]
-pub(crate) struct Route {
-    pub(crate) op: &'static str,
-    /// Safe to repeat after a transient failure.
-    pub(crate) idempotent: bool,
-    pub(crate) method: &'static str,
-    pub(crate) path: &'static str,
-}
-
-impl Route {
-    pub(crate) fn span(self) -> tracing::Span {
-        tracing::info_span!(
-            "bosbase_backups",
-            op = self.op,
-            method = self.method,
-            route = self.path,
-            status = tracing::field::Empty,
-            duration_ms = tracing::field::Empty,
-        )
+/// The upload's only success: 204.
+impl Answered for () {
+    fn status(&self) -> u16 {
+        204
     }
 }
 
-/// Records the outcome of a call on its span.
-pub(crate) fn record<T>(
-    span: &tracing::Span,
-    started: Instant,
-    result: &Result<T>,
-    ok_status: u16,
-) {
+/// Records the outcome of a call on its span; `ok`: the status of a success.
+fn record<T>(span: &tracing::Span, started: Instant, result: &Result<T>, ok: impl Fn(&T) -> u16) {
     let status = match result {
-        Ok(_) => Some(ok_status),
+        Ok(v) => Some(ok(v)),
         Err(e) => e.status(),
     };
     if let Some(status) = status {
@@ -291,16 +259,10 @@ impl Client {
     /// Logs in as a superuser. The client keeps the password (in memory, redacted from `Debug`)
     /// so that it can log in again when the token expires or a restore replaced it.
     pub async fn auth_with_password(&self, email: &str, password: &str) -> Result<Superuser> {
-        let route = Route {
-            idempotent: false,
-            op: "auth_with_password",
-            method: "POST",
-            path: "/api/collections/_superusers/auth-with-password",
-        };
         if let Ok(url) = url::Url::parse(&self.inner.base_url) {
             warn_if_cleartext(&url);
         }
-        let span = route.span();
+        let span = Operation::AuthWithPassword.span();
         let started = Instant::now();
         let result = self
             .inner
@@ -308,7 +270,7 @@ impl Client {
             .login(self, email, SecretString::from(password.to_string()))
             .instrument(span.clone())
             .await;
-        record(&span, started, &result, 200);
+        record(&span, started, &result, |_| 200);
         result
     }
 
@@ -326,18 +288,18 @@ impl Client {
     }
 
     /// Server health, and whether a backup can start now (when logged in).
-    pub fn health(&self) -> crate::requests::HealthRequest<'_> {
-        crate::requests::HealthRequest::new(self)
+    pub fn health(&self) -> HealthCheck<'_> {
+        HealthCheck::new(self)
     }
 
     /// The backup operations.
-    pub fn backups(&self) -> crate::backups::Backups<'_> {
-        crate::backups::Backups { client: self }
+    pub fn backups(&self) -> Backups<'_> {
+        Backups { client: self }
     }
 
     /// File tokens.
-    pub fn files(&self) -> crate::files::Files<'_> {
-        crate::files::Files { client: self }
+    pub fn files(&self) -> Files<'_> {
+        Files { client: self }
     }
 
     /// The generated client, set up with `token` and `opts`.
@@ -365,12 +327,11 @@ impl Client {
         ))
     }
 
-    /// Runs one generated call with the superuser token: traced, errors mapped, retried once
-    /// after a fresh login when the server answers 401 and the client holds the password, and,
-    /// for idempotent routes, retried with backoff after transient failures.
+    /// Runs one generated call of `op`: traced, with the superuser token and `opts`, errors
+    /// mapped (`key`: the backup the call is about), through [`authorized`](Self::authorized).
     pub(crate) async fn call<T, F, Fut>(
         &self,
-        route: Route,
+        op: Operation,
         opts: &RequestOptions,
         key: Option<&str>,
         f: F,
@@ -381,14 +342,40 @@ impl Client {
             Output = std::result::Result<ResponseValue<T>, bosbase_backups_api::Error<ApiError>>,
         >,
     {
-        let span = route.span();
+        let f = &f;
+        self.traced(op, opts, || {
+            self.authorized(true, |token| async move {
+                match f(self.api(token.as_ref(), opts)?).await {
+                    Ok(v) => Ok(v),
+                    Err(e) => Err(Error::from_api(e, key).await),
+                }
+            })
+        })
+        .await
+    }
+
+    /// The one path of every call: a span with the operation, its status and duration; the
+    /// per-call extras checked before anything is sent; and, for operations that are safe to
+    /// repeat, retries with backoff after transient failures.
+    pub(crate) async fn traced<T, F, Fut>(
+        &self,
+        op: Operation,
+        opts: &RequestOptions,
+        attempt: F,
+    ) -> Result<T>
+    where
+        T: Answered,
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let span = op.span();
         let started = Instant::now();
         let result = async {
             opts.check()?;
             let mut backoff = Backoff::idempotent();
             loop {
-                match self.call_authorized(opts, key, &f).await {
-                    Err(e) if route.idempotent && is_transient(&e) => match backoff.next_delay() {
+                match attempt().await {
+                    Err(e) if op.idempotent() && is_transient(&e) => match backoff.next_delay() {
                         Some(delay) => {
                             tracing::debug!(error = %e, ?delay, "transient failure; retrying");
                             tokio::time::sleep(delay).await;
@@ -401,76 +388,64 @@ impl Client {
         }
         .instrument(span.clone())
         .await;
-        let status = result
-            .as_ref()
-            .map(|v| v.status().as_u16())
-            .unwrap_or_default();
-        record(&span, started, &result, status);
+        record(&span, started, &result, T::status);
         result
     }
 
-    async fn call_authorized<T, F, Fut>(
-        &self,
-        opts: &RequestOptions,
-        key: Option<&str>,
-        f: &F,
-    ) -> Result<ResponseValue<T>>
+    /// Sends with the superuser token. When the server refuses it (401) and the client holds the
+    /// password, logs in again and, if `replayable`, sends once more; a 401 after a fresh login
+    /// means the credentials themselves are refused (`can_login: true`).
+    pub(crate) async fn authorized<T, F, Fut>(&self, replayable: bool, attempt: F) -> Result<T>
     where
-        F: Fn(bosbase_backups_api::Client) -> Fut,
-        Fut: Future<
-            Output = std::result::Result<ResponseValue<T>, bosbase_backups_api::Error<ApiError>>,
-        >,
+        F: Fn(Option<SecretString>) -> Fut,
+        Fut: Future<Output = Result<T>>,
     {
         let token = self.inner.auth.token(self).await?;
-        let first = match f(self.api(token.as_ref(), opts)?).await {
+        let first = match attempt(token.clone()).await {
             Ok(v) => return Ok(v),
-            Err(e) => Error::from_api(e, key).await,
+            Err(e) => e,
         };
-        let Some(stale) = token.filter(|_| first.is_unauthorized()) else {
+        let Some(stale) = token.filter(|_| replayable && first.is_unauthorized()) else {
             return Err(first);
         };
         if !self.inner.auth.relogin(self, &stale).await? {
             return Err(first);
         }
         tracing::debug!("the server refused the token; logged in again, retrying once");
-        let token = self.inner.auth.current().await;
-        match f(self.api(token.as_ref(), opts)?).await {
-            Ok(v) => Ok(v),
-            Err(e) => Err(match Error::from_api(e, key).await {
-                Error::Unauthorized {
-                    status, message, ..
-                } => Error::Unauthorized {
-                    status,
-                    message,
-                    can_login: true,
-                },
-                other => other,
+        match attempt(self.inner.auth.current().await).await {
+            Err(Error::Unauthorized {
+                status, message, ..
+            }) => Err(Error::Unauthorized {
+                status,
+                message,
+                can_login: true,
             }),
+            result => result,
         }
     }
 
-    pub(crate) async fn health_inner(&self, opts: &RequestOptions) -> Result<Health> {
-        let route = Route {
-            idempotent: true,
-            op: "health",
-            method: "GET",
-            path: "/api/health",
-        };
-        let span = route.span();
-        let started = Instant::now();
-        let result = async {
-            opts.check()?;
-            // Health needs no auth, but a superuser token makes it say whether a backup can start.
-            let token = self.inner.auth.token(self).await.ok().flatten();
-            match self.api(token.as_ref(), opts)?.health_check().await {
-                Ok(v) => Ok(Health::from(v.into_inner())),
-                Err(e) => Err(Error::from_api_unit(e).await),
-            }
+    /// A request built by hand (the upload, a health probe): the base URL, `path`, the caller's
+    /// extras, and `token` as a sensitive `Authorization` header.
+    pub(crate) fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        opts: &RequestOptions,
+        token: Option<&SecretString>,
+    ) -> Result<reqwest::RequestBuilder> {
+        let request = self
+            .inner
+            .http
+            .request(method, format!("{}{path}", self.inner.base_url));
+        let mut request = opts.apply(request);
+        if let Some(token) = token {
+            let mut value = HeaderValue::from_str(token.expose_secret()).map_err(|_| {
+                Error::Config("the superuser token is not a valid header value".into())
+            })?;
+            value.set_sensitive(true);
+            request = request.header(reqwest::header::AUTHORIZATION, value);
         }
-        .instrument(span.clone())
-        .await;
-        record(&span, started, &result, 200);
-        result
+        Ok(request)
     }
 }
 
@@ -503,13 +478,21 @@ impl AuthApi for Client {
     }
 
     async fn refresh(&self, token: &SecretString) -> Result<SuperuserAuth> {
-        match self
-            .api(Some(token), &RequestOptions::default())?
-            .auth_refresh()
-            .await
-        {
-            Ok(v) => Ok(v.into_inner()),
-            Err(e) => Err(Error::from_api(e, None).await),
+        let span = Operation::AuthRefresh.span();
+        let started = Instant::now();
+        let result = async {
+            match self
+                .api(Some(token), &RequestOptions::default())?
+                .auth_refresh()
+                .await
+            {
+                Ok(v) => Ok(v.into_inner()),
+                Err(e) => Err(Error::from_api(e, None).await),
+            }
         }
+        .instrument(span.clone())
+        .await;
+        record(&span, started, &result, |_| 200);
+        result
     }
 }

@@ -16,10 +16,15 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use tokio::io::{AsyncWrite, AsyncWriteExt, BufWriter};
 
-use crate::backups::listed_size;
-use crate::client::{Client, RequestOptions};
+use bosbase_backups_api::{ByteStream, ResponseValue};
+
+use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::files::FileToken;
+use crate::list::size_of;
 use crate::name::check_key;
+use crate::operation::Operation;
+use crate::options::RequestOptions;
 use crate::partfile::PartFile;
 use crate::progress::{Progress, ProgressFn};
 use crate::retry::{Backoff, is_transient};
@@ -40,6 +45,8 @@ pub struct DownloadBackup<'a> {
     fsync: bool,
     attempts: u32,
     max_backoff: Duration,
+    #[cfg(feature = "encryption")]
+    encrypt_to: Option<crate::encryption::Recipients>,
 }
 
 impl<'a> DownloadBackup<'a> {
@@ -53,7 +60,20 @@ impl<'a> DownloadBackup<'a> {
             fsync: true,
             attempts: DEFAULT_ATTEMPTS,
             max_backoff: Duration::from_secs(5),
+            #[cfg(feature = "encryption")]
+            encrypt_to: None,
         }
+    }
+
+    /// Writes the backup encrypted to `recipients` (age, streamed): only their identities can
+    /// read it. Such a download cannot [`resume`](Self::resume) from a `.part` of an earlier
+    /// run (an age stream cannot be continued); within one run, cut connections still resume.
+    /// With [`to_writer`](Self::to_writer), the writer is shut down at the end, to end the
+    /// age stream.
+    #[cfg(feature = "encryption")]
+    pub fn encrypt_to(mut self, recipients: crate::encryption::Recipients) -> Self {
+        self.encrypt_to = Some(recipients);
+        self
     }
 
     /// Calls `f` as bytes arrive.
@@ -69,9 +89,10 @@ impl<'a> DownloadBackup<'a> {
         self
     }
 
-    /// With [`to_path`](Self::to_path): whether the file reaches the disk (fsync) before it is
-    /// renamed into place (default true), so that it survives a crash or power cut. Without it a
-    /// download is faster by the time the disk needs to catch up (0.2 to 0.7 s per GiB here).
+    /// With [`to_path`](Self::to_path): whether the file reaches the disk before it is renamed
+    /// into place (default true: write-back starts every 16 MiB, and one `fdatasync` ends it), so
+    /// that it survives a crash or power cut. `false` leaves both to the kernel: faster by the
+    /// time the disk needs to catch up, but a crash soon after may leave a damaged file.
     pub fn fsync(mut self, fsync: bool) -> Self {
         self.fsync = fsync;
         self
@@ -84,86 +105,102 @@ impl<'a> DownloadBackup<'a> {
         self
     }
 
-    /// Writes the backup to `writer`. Returns the number of bytes written.
+    /// Writes the backup to `writer`. Returns the number of bytes of the backup (before any
+    /// encryption).
     pub async fn to_writer<W: AsyncWrite + Unpin>(self, writer: &mut W) -> Result<u64> {
         check_key(&self.key)?;
         self.opts.check()?;
-        let (written, total) = (0, None);
-        match self.copy(writer, written, total).await {
-            Ok(n) => Ok(n),
-            Err((_, e)) => Err(e),
+        let (copied, _) = self.copy_through(writer, 0, None).await?;
+        copied.map_err(|stop| stop.error)
+    }
+
+    /// Copies into `writer`, encrypting first when asked; the second result is the flush (the
+    /// end of the age stream when encrypting), done even after a failed copy so that what
+    /// arrived is kept.
+    async fn copy_through<W: AsyncWrite + Unpin>(
+        &self,
+        writer: &mut W,
+        written: u64,
+        total: Option<u64>,
+    ) -> Result<(std::result::Result<u64, Stopped>, std::io::Result<()>)> {
+        #[cfg(feature = "encryption")]
+        if let Some(recipients) = &self.encrypt_to {
+            let mut sealed = crate::encryption::encrypt(writer, recipients).await?;
+            let copied = self.copy(&mut sealed, written, total).await;
+            // A failed copy is not ended: a cut age stream fails to decrypt, as it should.
+            let flushed = match copied {
+                Ok(_) => sealed.shutdown().await,
+                Err(_) => sealed.flush().await,
+            };
+            return Ok((copied, flushed));
         }
+        let copied = self.copy(writer, written, total).await;
+        let flushed = writer.flush().await;
+        Ok((copied, flushed))
     }
 
     /// Writes the backup to the file `path`: first to `<path>.part`, renamed to `path` once
-    /// complete. Returns the size of the backup.
+    /// complete. Both are created readable and writable by their owner only (mode 0600 on Unix),
+    /// from the first byte: a backup holds every secret of the server. Returns the size of the
+    /// backup.
     pub async fn to_path(self, path: impl AsRef<Path>) -> Result<u64> {
         check_key(&self.key)?;
         self.opts.check()?;
         let path = path.as_ref();
         let part = part_path(path);
         // The listed size is what a complete download must have.
-        let (list, _) = self.client.list_backups(&RequestOptions::default()).await?;
-        let size = listed_size(&list, &self.key)?;
+        let size = size_of(self.client, &self.opts, &self.key).await?;
         let mut offset = 0;
+        #[cfg(feature = "encryption")]
+        if self.resume && self.encrypt_to.is_some() {
+            return Err(Error::Config(
+                "an encrypted download cannot resume from a .part file (an age stream cannot be \
+                 continued); download it again without resume"
+                    .into(),
+            ));
+        }
         if self.resume {
-            offset = tokio::fs::metadata(&part)
-                .await
-                .map(|m| m.len())
-                .unwrap_or(0);
+            offset = tokio::fs::metadata(&part).await.map_or(0, |m| m.len());
             if offset > size {
                 offset = 0;
             }
         }
-        let file = tokio::fs::OpenOptions::new()
-            .create(true)
-            .write(true)
-            .truncate(offset == 0)
-            .open(&part)
-            .await
-            .map_err(|e| Error::io("cannot create", &part, e))?;
-        let mut file = file;
-        if offset > 0 {
-            use tokio::io::AsyncSeekExt;
-            file.seek(std::io::SeekFrom::Start(offset))
-                .await
-                .map_err(|e| Error::io("cannot write", &part, e))?;
-            tracing::debug!(offset, "resuming from the partial file");
-        }
-        let mut writer = BufWriter::with_capacity(WRITE_BUFFER, PartFile::new(file, true));
-        let key = self.key.clone();
-        let result = if offset == size {
-            Ok(size)
-        } else {
-            self.copy(&mut writer, offset, Some(size)).await
-        };
+        let file = open_part(&part, offset).await?;
+        let mut writer = BufWriter::with_capacity(WRITE_BUFFER, PartFile::new(file, self.fsync));
         // Whatever arrived stays in the .part file, for a later resume.
-        let flushed = writer.flush().await;
-        let written = match result {
+        let (copied, flushed) = if offset == size {
+            (Ok(size), Ok(()))
+        } else {
+            self.copy_through(&mut writer, offset, Some(size)).await?
+        };
+        let written = match copied {
             Ok(n) => n,
-            Err((written, source)) => {
-                if matches!(source, Error::NotFound { .. }) {
-                    let _ = tokio::fs::remove_file(&part).await;
-                    return Err(source);
-                }
+            Err(Stopped { error, .. }) if matches!(error, Error::NotFound { .. }) => {
+                let _ = tokio::fs::remove_file(&part).await;
+                return Err(error);
+            }
+            Err(Stopped { written, error }) => {
                 return Err(Error::Interrupted {
-                    key,
+                    key: self.key,
                     written,
                     total: Some(size),
                     part: Some(part),
-                    source: Box::new(source),
+                    source: Box::new(error),
                 });
             }
         };
         flushed.map_err(|e| Error::io("cannot write", &part, e))?;
         let file = writer.into_inner().into_inner();
-        file.sync_data()
-            .await
-            .map_err(|e| Error::io("cannot write", &part, e))?;
+        if self.fsync {
+            file.sync_data()
+                .await
+                .map_err(|e| Error::io("cannot write", &part, e))?;
+        }
         drop(file);
         if written != size {
             return Err(Error::InvalidResponse(format!(
-                "the download of {key:?} has {written} bytes but the server lists {size}; try again"
+                "the download of {:?} has {written} bytes but the server lists {size}; try again",
+                self.key
             )));
         }
         tokio::fs::rename(&part, path)
@@ -172,43 +209,35 @@ impl<'a> DownloadBackup<'a> {
         Ok(written)
     }
 
-    /// Copies the backup from byte `written` on into `writer`, resuming after transient failures.
-    /// On failure, returns how far it got.
+    /// Copies the backup from byte `written` on into `writer`. A transient failure (a cut
+    /// connection, a proxy's 502, a body that ends early) is followed by a ranged request from
+    /// where it stopped, after a backoff; the backoff starts again whenever a try made progress.
     async fn copy<W: AsyncWrite + Unpin>(
         &self,
         writer: &mut W,
         mut written: u64,
         mut total: Option<u64>,
-    ) -> std::result::Result<u64, (u64, Error)> {
+    ) -> std::result::Result<u64, Stopped> {
         let mut backoff = Backoff::new(self.attempts, self.max_backoff);
         loop {
             let before = written;
-            let result = match self.copy_once(writer, &mut written, &mut total).await {
+            let error = match self.copy_once(writer, &mut written, &mut total).await {
                 Ok(true) => return Ok(written),
-                // The body ended early without an error: as good as a cut connection.
-                Ok(false) => Err((
-                    true,
-                    Error::InvalidResponse(format!(
-                        "the download of {:?} ended after {written} of {total:?} bytes",
-                        self.key
-                    )),
+                Ok(false) => Error::InvalidResponse(format!(
+                    "the download of {:?} ended after {written} of {total:?} bytes",
+                    self.key
                 )),
-                Err(e) => Err((is_transient(&e), e)),
+                Err(e) if is_transient(&e) => e,
+                Err(error) => return Err(Stopped { written, error }),
             };
-            match result {
-                Err((true, e)) => {
-                    if written > before {
-                        backoff.reset();
-                    }
-                    let Some(delay) = backoff.next_delay() else {
-                        return Err((written, e));
-                    };
-                    tracing::info!(error = %e, written, ?delay, "download interrupted; resuming");
-                    tokio::time::sleep(delay).await;
-                }
-                Err((_, e)) => return Err((written, e)),
-                Ok(()) => unreachable!(),
+            if written > before {
+                backoff.reset();
             }
+            let Some(delay) = backoff.next_delay() else {
+                return Err(Stopped { written, error });
+            };
+            tracing::info!(%error, written, ?delay, "download interrupted; resuming");
+            tokio::time::sleep(delay).await;
         }
     }
 
@@ -220,14 +249,11 @@ impl<'a> DownloadBackup<'a> {
         total: &mut Option<u64>,
     ) -> Result<bool> {
         // A fresh file token for every request: an old one may have expired.
-        let token = self.client.files().token().send().await?;
+        let token = crate::files::create(self.client, &self.opts).await?;
         let key = self.key.as_str();
         let range = (*written > 0).then(|| format!("bytes={written}-"));
         let range = range.as_deref();
-        let rv = self
-            .client
-            .get_backup(&self.opts, key, &token, range)
-            .await?;
+        let rv = get(self.client, &self.opts, key, &token, range).await?;
         match (range, rv.status().as_u16()) {
             (None, 200) => {
                 *total = total.or(rv.content_length());
@@ -263,6 +289,59 @@ impl<'a> DownloadBackup<'a> {
     }
 }
 
+/// Where a copy stopped, and why.
+struct Stopped {
+    written: u64,
+    error: Error,
+}
+
+/// A GET of the backup `key` with a file token; `range`: an HTTP byte range.
+pub(crate) async fn get(
+    client: &Client,
+    opts: &RequestOptions,
+    key: &str,
+    token: &FileToken,
+    range: Option<&str>,
+) -> Result<ResponseValue<ByteStream>> {
+    let token = token.expose_secret();
+    client
+        .call(
+            Operation::DownloadBackup,
+            opts,
+            Some(key),
+            |api| async move { api.download_backup(key, token, range).await },
+        )
+        .await
+}
+
+/// Opens `<path>.part` for writing from `offset` (truncated when 0), owner-only.
+async fn open_part(part: &Path, offset: u64) -> Result<tokio::fs::File> {
+    let mut options = tokio::fs::OpenOptions::new();
+    options.create(true).write(true).truncate(offset == 0);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options
+        .open(part)
+        .await
+        .map_err(|e| Error::io("cannot create", part, e))?;
+    // A .part left by an older version, or made by hand, may be readable by others.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .await
+            .map_err(|e| Error::io("cannot restrict the permissions of", part, e))?;
+    }
+    if offset > 0 {
+        use tokio::io::AsyncSeekExt;
+        file.seek(std::io::SeekFrom::Start(offset))
+            .await
+            .map_err(|e| Error::io("cannot write", part, e))?;
+        tracing::debug!(offset, "resuming from the partial file");
+    }
+    Ok(file)
+}
+
 /// The first byte of a `Content-Range: bytes START-END/TOTAL`.
 fn content_range_start(headers: &reqwest::header::HeaderMap) -> Option<u64> {
     let value = headers.get(reqwest::header::CONTENT_RANGE)?.to_str().ok()?;
@@ -281,4 +360,4 @@ pub(crate) fn part_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-crate::requests::request_options!(DownloadBackup);
+crate::options::request_options!(DownloadBackup);

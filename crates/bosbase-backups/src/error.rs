@@ -74,6 +74,16 @@ pub enum Error {
         message: String,
     },
 
+    /// A backup with this name exists already: the server refused a create, or an upload was
+    /// refused before anything was sent.
+    #[error(
+        "a backup named {name:?} already exists (validation_backup_name_exists); choose another name, or delete that backup first"
+    )]
+    NameTaken {
+        /// The name.
+        name: String,
+    },
+
     /// Any other error the server answered, with its per-field details.
     #[error("{}", api_message(.status, .message, .fields))]
     Api {
@@ -157,6 +167,23 @@ pub enum Error {
         restarted: bool,
     },
 
+    /// None of the given age identities can decrypt this file: it was encrypted to other
+    /// recipients.
+    #[error(
+        "none of the given age identities can decrypt it: it was encrypted to other recipients; use the identity file whose public key it was encrypted to"
+    )]
+    WrongIdentity,
+
+    /// An encrypted file is damaged, cut short, or not an age file at all: nothing of it can be
+    /// trusted.
+    #[error(
+        "the encrypted file is damaged or incomplete ({detail}); it cannot be trusted: use another copy"
+    )]
+    DamagedCiphertext {
+        /// What age found.
+        detail: String,
+    },
+
     /// A read or write of a caller's stream failed.
     #[error("{0}")]
     Stream(#[source] std::io::Error),
@@ -220,6 +247,9 @@ impl Error {
             Error::Unauthorized { status, .. } | Error::Api { status, .. } => Some(*status),
             Error::Forbidden { .. } => Some(403),
             Error::Busy { .. } => Some(400),
+            // Refused by the server (create) or before sending (upload): the server's answer
+            // either way.
+            Error::NameTaken { .. } => Some(400),
             Error::Transport(e) => e.status().map(|s| s.as_u16()),
             _ => None,
         }
@@ -272,6 +302,17 @@ impl Error {
                 Error::NotFound {
                     key: key.unwrap_or_default().into(),
                     message,
+                }
+            }
+            // A create under a taken name (`key`: the name).
+            400 if key.is_some()
+                && body
+                    .data
+                    .values()
+                    .any(|f| f.code == "validation_backup_name_exists") =>
+            {
+                Error::NameTaken {
+                    name: key.unwrap_or_default().into(),
                 }
             }
             status => Error::Api {

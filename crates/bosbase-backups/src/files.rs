@@ -4,9 +4,10 @@ use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::client::{Client, RequestOptions, Route};
+use crate::client::Client;
 use crate::error::Result;
-use crate::requests::{into_future, request_options};
+use crate::operation::Operation;
+use crate::options::{RequestOptions, into_future, request_options};
 
 /// File-token operations: [`Client::files`].
 #[derive(Clone, Copy, Debug)]
@@ -17,8 +18,8 @@ pub struct Files<'a> {
 impl<'a> Files<'a> {
     /// Asks the server for a superuser file token (valid for about 3 minutes, checked when a
     /// download starts): the twin of the Go SDK's `Files.GetToken`.
-    pub fn token(&self) -> FileTokenRequest<'a> {
-        FileTokenRequest {
+    pub fn token(&self) -> CreateFileToken<'a> {
+        CreateFileToken {
             client: self.client,
             opts: RequestOptions::default(),
         }
@@ -50,29 +51,27 @@ impl fmt::Debug for FileToken {
 
 /// `POST /api/files/token`: see [`Files::token`].
 #[must_use = "a request does nothing until it is sent or awaited"]
-pub struct FileTokenRequest<'a> {
+pub struct CreateFileToken<'a> {
     client: &'a Client,
     opts: RequestOptions,
 }
 
-impl FileTokenRequest<'_> {
+impl CreateFileToken<'_> {
     /// Sends the request.
     pub async fn send(self) -> Result<FileToken> {
-        let route = Route {
-            idempotent: true,
-            op: "file_token",
-            method: "POST",
-            path: "/api/files/token",
-        };
-        let rv = self
-            .client
-            .call(route, &self.opts, None, |api| async move {
-                api.create_file_token().await
-            })
-            .await?;
-        Ok(FileToken::new(rv.into_inner().token))
+        create(self.client, &self.opts).await
     }
 }
 
-request_options!(FileTokenRequest);
-into_future!(FileTokenRequest => FileToken);
+/// A fresh file token, with a caller's extras: for the downloads that need one per request.
+pub(crate) async fn create(client: &Client, opts: &RequestOptions) -> Result<FileToken> {
+    let rv = client
+        .call(Operation::CreateFileToken, opts, None, |api| async move {
+            api.create_file_token().await
+        })
+        .await?;
+    Ok(FileToken::new(rv.into_inner().token))
+}
+
+request_options!(CreateFileToken);
+into_future!(CreateFileToken => FileToken);

@@ -40,9 +40,11 @@
 //!
 //! [`Backups::restore`] only asks: the server answers before it starts, then replaces all its data
 //! (superusers and logs included) with the backup's and restarts itself. Connections are refused
-//! for a moment; the tokens of the old data may no longer be valid. A restore that fails (a zip
-//! without `data.db`, say) leaves the old data in place and is reported only in the server's log.
-//! Restores are not supported on Windows servers.
+//! for a moment; the tokens of the old data may no longer be valid. A restore that fails before
+//! replacing anything (a zip without `data.db`, an entry that does not extract) leaves the old data
+//! in place and is reported only in the server's log. A backup whose `data.db` is not a valid
+//! database takes the server down (see [`Backups::restore`]). Restores are not supported on
+//! Windows servers.
 //!
 //! [`Backups::restore_and_wait`] does what a careful operator would: checks the backup, restores,
 //! waits for the restart and reports the real outcome.
@@ -73,37 +75,51 @@
 mod auth;
 mod backups;
 mod client;
+mod create;
+mod delete;
 mod download;
+#[cfg(feature = "encryption")]
+pub mod encryption;
 mod error;
 mod files;
+mod health;
+mod list;
 mod models;
 mod name;
 #[cfg(feature = "offsite")]
 pub mod offsite;
+mod operation;
+mod options;
 mod partfile;
 mod progress;
-mod requests;
 mod restore;
+mod restore_and_wait;
 mod retry;
 #[cfg(any(feature = "rustls", feature = "offsite"))]
 mod tls;
 mod upload;
+mod watch;
 mod zipcheck;
 
-pub use backups::{Backups, CreateAutoBackup, CreateBackup, KeyRequest, ListBackups};
+pub use backups::Backups;
 pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT};
+pub use create::{CreateAutoBackup, CreateBackup};
+pub use delete::DeleteBackup;
 pub use download::DownloadBackup;
 pub use error::{Error, FieldError, Result};
-pub use files::{FileToken, FileTokenRequest, Files};
+pub use files::{CreateFileToken, FileToken, Files};
+pub use health::HealthCheck;
+pub use list::ListBackups;
 pub use models::{BackupInfo, Health, HealthData, Superuser, pocketbase_time};
 pub use name::{BackupName, KeyError, MAX_NAME_LEN, NameError, check_key};
 pub use progress::Progress;
-pub use requests::HealthRequest;
-pub use restore::{DEFAULT_RESTORE_TIMEOUT, RestoreAndWait, RestoreReport};
+pub use restore::RestoreBackup;
+pub use restore_and_wait::{DEFAULT_RESTORE_TIMEOUT, RestoreBackupAndWait, RestoreReport};
 #[cfg(any(feature = "rustls", feature = "offsite"))]
 pub use tls::install_provider as install_tls_provider;
 pub use upload::UploadBackup;
-pub use zipcheck::verify_file;
+pub use watch::RestartWatch;
+pub use zipcheck::{CheckBackup, verify_file};
 
 /// The generated low-level client, for what this crate does not cover.
 pub use bosbase_backups_api as api;

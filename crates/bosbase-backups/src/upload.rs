@@ -9,21 +9,21 @@
 
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::time::Instant;
+use std::sync::Mutex;
 
 use futures_util::TryStreamExt;
-use reqwest::header::{AUTHORIZATION, HeaderValue};
 use reqwest::multipart::{Form, Part};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use tokio::io::AsyncRead;
 use tokio_util::io::ReaderStream;
-use tracing::Instrument;
 
-use crate::client::{Client, RequestOptions, Route, record};
+use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::list::list_dated;
 use crate::name::{BackupName, NameError};
+use crate::operation::Operation;
+use crate::options::{RequestOptions, into_future, request_options};
 use crate::progress::{Progress, ProgressFn};
-use crate::requests::{into_future, request_options};
 use crate::zipcheck;
 
 /// Read size for upload bodies: large enough for few syscalls, small enough to stay constant.
@@ -76,7 +76,7 @@ fn file_chunks(mut file: std::fs::File) -> Chunks {
 enum Source {
     Path(PathBuf),
     // Taken by the first attempt: a reader cannot be replayed.
-    Reader(Option<Reader>, u64),
+    Reader(Mutex<Option<Reader>>, u64),
 }
 
 /// `POST /api/backups/upload`: see [`Backups::upload_file`](crate::Backups::upload_file) and
@@ -112,7 +112,7 @@ impl<'a> UploadBackup<'a> {
         Self {
             client,
             opts: RequestOptions::default(),
-            source: Source::Reader(Some(Box::pin(reader)), len),
+            source: Source::Reader(Mutex::new(Some(Box::pin(reader))), len),
             name: Some(name.into()),
             progress: None,
             check: true,
@@ -140,68 +140,40 @@ impl<'a> UploadBackup<'a> {
     }
 
     /// Sends the request. Returns the backup's key.
-    pub async fn send(mut self) -> Result<String> {
+    pub async fn send(self) -> Result<String> {
         self.opts.check()?;
         let name = self.backup_name()?;
-        let route = Route {
-            idempotent: false,
-            op: "upload",
-            method: "POST",
-            path: "/api/backups/upload",
-        };
-        let span = route.span();
-        let started = Instant::now();
-        let result = self.send_traced(&name).instrument(span.clone()).await;
-        record(&span, started, &result, 204);
-        result.map(|()| name.into_string())
-    }
-
-    async fn send_traced(&mut self, name: &BackupName) -> Result<()> {
-        let (path, len) = match &self.source {
-            Source::Path(path) => (Some(path.clone()), None),
-            Source::Reader(_, len) => (None, Some(*len)),
-        };
-        if let (true, Some(path)) = (self.check, &path) {
+        if let (true, Source::Path(path)) = (self.check, &self.source) {
             zipcheck::verify_file(path).await?;
         }
         // The server reads the whole body before it says the name is taken: say it first. This
         // also makes a backup under this name after a failure ours, to clean up.
-        let (list, _) = self.client.list_backups(&RequestOptions::default()).await?;
+        let (list, _) = list_dated(self.client, &self.opts).await?;
         if list.iter().any(|b| b.key == name.as_str()) {
-            return Err(Error::Api {
-                status: 400,
-                message: format!("a backup named {name} already exists; upload under another name"),
-                fields: Default::default(),
+            return Err(Error::NameTaken {
+                name: name.into_string(),
             });
         }
-        match self.send_authorized(name).await {
+        // A file can be sent again after a fresh login; a reader cannot.
+        let replayable = matches!(self.source, Source::Path(_));
+        let result = self
+            .client
+            .traced(Operation::UploadBackup, &self.opts, || {
+                self.client
+                    .authorized(replayable, |token| self.attempt(&name, token))
+            })
+            .await;
+        match result {
             Err(e @ (Error::Transport(_) | Error::Stream(_))) => {
-                let len = match &path {
-                    Some(path) => tokio::fs::metadata(path).await.map(|m| m.len()).ok(),
-                    None => len,
+                let len = match &self.source {
+                    Source::Path(path) => tokio::fs::metadata(path).await.map(|m| m.len()).ok(),
+                    Source::Reader(_, len) => Some(*len),
                 };
-                after_failure(self.client, name, len, e).await
+                after_failure(self.client, &self.opts, &name, len, e).await?;
             }
-            result => result,
+            result => result?,
         }
-    }
-
-    async fn send_authorized(&mut self, name: &BackupName) -> Result<()> {
-        let token = self.client.inner.auth.token(self.client).await?;
-        let first = match self.attempt(name, token.as_ref()).await {
-            Ok(()) => return Ok(()),
-            Err(e) => e,
-        };
-        // A file can be read again after a fresh login; a reader cannot.
-        let retry = matches!(self.source, Source::Path(_)) && first.is_unauthorized();
-        let Some(stale) = token.filter(|_| retry) else {
-            return Err(first);
-        };
-        if !self.client.inner.auth.relogin(self.client, &stale).await? {
-            return Err(first);
-        }
-        let token = self.client.inner.auth.current().await;
-        self.attempt(name, token.as_ref()).await
+        Ok(name.into_string())
     }
 
     /// The name the backup gets: checked like a created one, because the server does not check
@@ -225,8 +197,8 @@ impl<'a> UploadBackup<'a> {
         })
     }
 
-    async fn body(&mut self) -> Result<(Chunks, u64)> {
-        match &mut self.source {
+    async fn body(&self) -> Result<(Chunks, u64)> {
+        match &self.source {
             Source::Path(path) => {
                 let file = tokio::fs::File::open(&path)
                     .await
@@ -238,16 +210,21 @@ impl<'a> UploadBackup<'a> {
                     .len();
                 Ok((file_chunks(file.into_std().await), len))
             }
-            Source::Reader(reader, len) => match reader.take() {
-                Some(reader) => Ok((Box::pin(ReaderStream::with_capacity(reader, CHUNK)), *len)),
-                None => Err(Error::Config(
-                    "the reader was used by an earlier attempt".into(),
-                )),
-            },
+            Source::Reader(reader, len) => {
+                let reader = reader.lock().expect("not poisoned").take();
+                match reader {
+                    Some(reader) => {
+                        Ok((Box::pin(ReaderStream::with_capacity(reader, CHUNK)), *len))
+                    }
+                    None => Err(Error::Config(
+                        "the reader was used by an earlier attempt".into(),
+                    )),
+                }
+            }
         }
     }
 
-    async fn attempt(&mut self, name: &BackupName, token: Option<&SecretString>) -> Result<()> {
+    async fn attempt(&self, name: &BackupName, token: Option<SecretString>) -> Result<()> {
         let (chunks, len) = self.body().await?;
         let progress = self.progress.clone();
         let mut transferred = 0u64;
@@ -264,22 +241,18 @@ impl<'a> UploadBackup<'a> {
             .file_name(name.as_str().to_string())
             .mime_str("application/zip")
             .expect("a valid MIME type");
-        let mut request = self
+        let response = self
             .client
-            .inner
-            .http
-            .post(format!("{}/api/backups/upload", self.client.base_url()))
-            .headers(self.opts.headers.clone())
-            .query(&self.opts.query)
-            .multipart(Form::new().part("file", part));
-        if let Some(token) = token {
-            let mut value = HeaderValue::from_str(token.expose_secret()).map_err(|_| {
-                Error::Config("the superuser token is not a valid header value".into())
-            })?;
-            value.set_sensitive(true);
-            request = request.header(AUTHORIZATION, value);
-        }
-        let response = request.send().await.map_err(Error::transport)?;
+            .request(
+                reqwest::Method::POST,
+                "/api/backups/upload",
+                &self.opts,
+                token.as_ref(),
+            )?
+            .multipart(Form::new().part("file", part))
+            .send()
+            .await
+            .map_err(Error::transport)?;
         if response.status() == reqwest::StatusCode::NO_CONTENT {
             return Ok(());
         }
@@ -291,11 +264,12 @@ impl<'a> UploadBackup<'a> {
 /// in the silent gap after the last byte), or, in principle, a part of it. Decide by the list.
 async fn after_failure(
     client: &Client,
+    opts: &RequestOptions,
     name: &BackupName,
     len: Option<u64>,
     error: Error,
 ) -> Result<()> {
-    let Ok((list, _)) = client.list_backups(&RequestOptions::default()).await else {
+    let Ok((list, _)) = list_dated(client, opts).await else {
         return Err(error);
     };
     match list.iter().find(|b| b.key == name.as_str()) {

@@ -4,7 +4,11 @@
 //! check runs on a local file and, with HTTP `Range` requests, on a backup on the server, never
 //! reading a multi-GiB backup whole.
 
+use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::list::size_of;
+use crate::name::check_key;
+use crate::options::RequestOptions;
 
 /// The entry every PocketBase backup has.
 pub(crate) const DATA_DB: &str = "data.db";
@@ -200,6 +204,99 @@ impl RangeRead for LocalFile {
         Ok(buf)
     }
 }
+
+/// A backup on the server, read with `Range` requests.
+struct RemoteBackup<'a> {
+    client: &'a Client,
+    opts: &'a RequestOptions,
+    key: &'a str,
+    len: u64,
+    token: Option<crate::files::FileToken>,
+}
+
+impl RangeRead for RemoteBackup<'_> {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    async fn read_at(&mut self, offset: u64, len: u64) -> Result<Vec<u8>> {
+        use futures_util::TryStreamExt;
+        if self.token.is_none() {
+            self.token = Some(crate::files::create(self.client, self.opts).await?);
+        }
+        let token = self.token.as_ref().expect("set above");
+        let key = self.key;
+        let range = format!("bytes={}-{}", offset, offset + len - 1);
+        let rv = crate::download::get(self.client, self.opts, key, token, Some(&range)).await?;
+        if rv.status() != 206 {
+            return Err(Error::InvalidResponse(format!(
+                "asked for a range of {key:?}, got HTTP {}",
+                rv.status()
+            )));
+        }
+        let mut out = Vec::with_capacity(len as usize);
+        let mut body = rv.into_inner().into_inner();
+        while let Some(chunk) = body.try_next().await.map_err(Error::transport)? {
+            out.extend_from_slice(&chunk);
+            if out.len() as u64 > len {
+                break;
+            }
+        }
+        if out.len() as u64 != len {
+            return Err(Error::InvalidResponse(format!(
+                "asked for {len} bytes of {key:?}, got {}",
+                out.len()
+            )));
+        }
+        Ok(out)
+    }
+}
+
+/// `key` checked on the server: see [`Backups::verify`](crate::Backups::verify).
+#[must_use = "a request does nothing until it is sent or awaited"]
+pub struct CheckBackup<'a> {
+    pub(crate) client: &'a Client,
+    pub(crate) opts: RequestOptions,
+    pub(crate) key: String,
+}
+
+impl CheckBackup<'_> {
+    /// Sends the requests.
+    pub async fn send(self) -> Result<()> {
+        check_key(&self.key)?;
+        let size = size_of(self.client, &self.opts, &self.key).await?;
+        check_remote(self.client, &self.opts, &self.key, size).await
+    }
+}
+
+/// Checks the backup `key` of listed size `len` on the server.
+pub(crate) async fn check_remote(
+    client: &Client,
+    opts: &RequestOptions,
+    key: &str,
+    len: u64,
+) -> Result<()> {
+    let mut remote = RemoteBackup {
+        client,
+        opts,
+        key,
+        len,
+        token: None,
+    };
+    match check(&mut remote).await? {
+        Ok(()) => Ok(()),
+        Err(why) => Err(Error::NotABackup {
+            what: format!("backup {key:?}"),
+            why: why.describe(),
+        }),
+    }
+}
+
+crate::options::request_options!(
+    CheckBackup,
+    "each of its range requests and their file tokens"
+);
+crate::options::into_future!(CheckBackup => ());
 
 #[cfg(test)]
 mod tests {

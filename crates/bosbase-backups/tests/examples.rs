@@ -34,14 +34,7 @@ async fn every_example_works() {
 
     create::run(&client).await.unwrap();
     list::run(&client).await.unwrap();
-    let keys: Vec<String> = client
-        .backups()
-        .list()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|b| b.key)
-        .collect();
+    let keys = bosbase_backups_tests::keys(&client).await;
     assert_eq!(keys.len(), 2);
     assert!(keys.contains(&"my_backup_2024.zip".to_string()));
 
@@ -52,13 +45,9 @@ async fn every_example_works() {
         .unwrap();
     upload::run(&client, &copy).await.unwrap();
     assert!(
-        client
-            .backups()
-            .list()
+        bosbase_backups_tests::keys(&client)
             .await
-            .unwrap()
-            .iter()
-            .any(|b| b.key == "copy.zip")
+            .contains(&"copy.zip".to_string())
     );
 
     let url = download_url::run(&client, "copy.zip").await.unwrap();
@@ -67,13 +56,9 @@ async fn every_example_works() {
     delete::run(&client, "copy.zip").await.unwrap();
     backup_manager::run(client.clone()).await.unwrap();
     assert!(
-        client
-            .backups()
-            .list()
+        bosbase_backups_tests::keys(&client)
             .await
-            .unwrap()
-            .iter()
-            .any(|b| b.key == "weekly_backup.zip")
+            .contains(&"weekly_backup.zip".to_string())
     );
 
     restore::run(&client, "my_backup_2024.zip").await.unwrap();

@@ -1,7 +1,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bosbase_backups::{Error, Progress};
+use bosbase_backups::{Client, Error, Progress};
 use bosbase_backups_tests::TestServer;
 
 use crate::{keys, login, write_backup_zip};
@@ -252,4 +252,126 @@ async fn extra_query_parameters_reach_the_server() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Config(_)), "{err:?}");
+}
+
+/// `.header()` and `.query()` reach every request a call makes: a download's list, file token and
+/// GET; a restore's list, range reads, file tokens, POST, health probes, log reads and last list.
+#[tokio::test]
+async fn extras_reach_every_request_of_a_call() {
+    let server = TestServer::start();
+    login(&server)
+        .await
+        .backups()
+        .create("a.zip")
+        .await
+        .unwrap();
+    let proxy = bosbase_backups_tests::RecordingProxy::start(server.port());
+    let client = Client::new(proxy.url()).unwrap();
+    client
+        .auth_with_password(
+            bosbase_backups_tests::EMAIL,
+            bosbase_backups_tests::PASSWORD,
+        )
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let before = proxy.seen().len();
+    client
+        .backups()
+        .download("a.zip")
+        .header("x-trace", "dl")
+        .query("trace", "dl")
+        .to_path(dir.path().join("a.zip"))
+        .await
+        .unwrap();
+    let seen = &proxy.seen()[before..];
+    let lines: Vec<&str> = seen.iter().map(|r| r.line.as_str()).collect();
+    assert_eq!(seen.len(), 3, "list, file token, GET: {lines:?}");
+    for request in seen {
+        assert_eq!(request.header("x-trace"), Some("dl"), "{}", request.line);
+        assert!(request.line.contains("trace=dl"), "{}", request.line);
+    }
+
+    let before = proxy.seen().len();
+    client
+        .backups()
+        .restore_and_wait("a.zip")
+        .header("x-trace", "rs")
+        .query("trace", "rs")
+        .await
+        .unwrap();
+    let seen = &proxy.seen()[before..];
+    let lines: Vec<&str> = seen.iter().map(|r| r.line.as_str()).collect();
+    for what in [
+        "GET /api/backups?",
+        "POST /api/files/token",
+        "GET /api/backups/a.zip",
+        "POST /api/backups/a.zip/restore",
+        "GET /api/health",
+    ] {
+        assert!(
+            lines.iter().any(|l| l.starts_with(what)),
+            "no {what}: {lines:?}"
+        );
+    }
+    for request in seen {
+        // A re-login after the restore is the client's own, not this call's.
+        if request.line.contains("/auth-") {
+            continue;
+        }
+        assert_eq!(request.header("x-trace"), Some("rs"), "{}", request.line);
+        assert!(request.line.contains("trace=rs"), "{}", request.line);
+    }
+}
+
+/// A backup holds every secret of the server: downloads are owner-only from the first byte, even
+/// under a umask that lets others read new files, and a resumed `.part` is made owner-only too.
+#[cfg(unix)]
+#[tokio::test]
+async fn downloads_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    // SAFETY: sets the process's file mode mask; 022 is what most systems use anyway.
+    unsafe { libc::umask(0o022) };
+    let server = TestServer::start();
+    let client = login(&server).await;
+    client.backups().create("a.zip").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("a.zip");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+
+    // What the umask gives a new file here: readable by others.
+    std::fs::write(dir.path().join("plain"), b"x").unwrap();
+    assert_eq!(mode(&dir.path().join("plain")), 0o644);
+
+    let seen_part = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let (seen, part) = (seen_part.clone(), dir.path().join("a.zip.part"));
+    client
+        .backups()
+        .download("a.zip")
+        .progress(move |_| {
+            let m = std::fs::metadata(&part).unwrap().permissions().mode() & 0o777;
+            seen.lock().unwrap().get_or_insert(m);
+        })
+        .to_path(&dest)
+        .await
+        .unwrap();
+    assert_eq!(
+        *seen_part.lock().unwrap(),
+        Some(0o600),
+        "the .part while written"
+    );
+    assert_eq!(mode(&dest), 0o600);
+
+    // A .part someone left readable (an older version did) is made owner-only when resumed.
+    let part = dir.path().join("b.zip.part");
+    std::fs::write(&part, b"PK").unwrap();
+    std::fs::set_permissions(&part, std::fs::Permissions::from_mode(0o644)).unwrap();
+    client
+        .backups()
+        .download("a.zip")
+        .resume(true)
+        .to_path(dir.path().join("b.zip"))
+        .await
+        .unwrap();
+    assert_eq!(mode(&dir.path().join("b.zip")), 0o600);
 }

@@ -1,21 +1,16 @@
-//! Every error case of the server (see shared/server-facts.md), typed, and their messages.
+//! Every error case of the server (each status and message the spec lists), typed, and their messages.
 
 use std::time::Duration;
 
 use bosbase_backups::{Client, Error};
 use bosbase_backups_tests::TestServer;
 
-use crate::{login, regular_user_token, write_backup_zip};
-
-/// Fills `storage/` with incompressible data so that a backup takes a few seconds.
-fn make_backups_slow(server: &TestServer, mib: u64) {
-    bosbase_backups_tests::incompressible_file(&server.data_dir().join("storage/big.bin"), mib);
-}
+use crate::{login, write_backup_zip};
 
 #[tokio::test]
 async fn create_and_restore_while_a_backup_runs_are_busy() {
     let server = TestServer::start();
-    make_backups_slow(&server, 400);
+    server.make_backups_slow(400);
     let client = login(&server).await;
     let running = {
         let client = client.clone();
@@ -92,22 +87,22 @@ async fn name_and_upload_refusals_carry_the_field_codes() {
     let server = TestServer::start();
     let client = login(&server).await;
     client.backups().create("taken.zip").await.unwrap();
+    // The server's refusal and the client's own are the same typed error.
     let err = client.backups().create("taken.zip").await.unwrap_err();
-    match &err {
-        Error::Api {
-            status: 400,
-            fields,
-            ..
-        } => assert_eq!(fields["name"].code, "validation_backup_name_exists"),
-        other => panic!("{other:?}"),
-    }
+    assert!(
+        matches!(&err, Error::NameTaken { name } if name == "taken.zip"),
+        "{err:?}"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let zip = dir.path().join("taken.zip");
     write_backup_zip(&zip, b"x");
     // The client finds the name taken before it sends the whole file.
     let err = client.backups().upload_file(&zip).await.unwrap_err();
-    assert!(matches!(&err, Error::Api { status: 400, .. }), "{err:?}");
+    assert!(
+        matches!(&err, Error::NameTaken { name } if name == "taken.zip"),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("already exists"), "{err}");
 
     let text = dir.path().join("text.zip");
@@ -178,7 +173,7 @@ async fn error_messages() {
     client.backups().create("taken.zip").await.unwrap();
     let guest = Client::new(server.url()).unwrap();
     let user = Client::builder(server.url())
-        .token(regular_user_token(&server, &client).await)
+        .token(server.regular_user_token())
         .build()
         .unwrap();
     let dead = Client::new("http://127.0.0.1:9").unwrap();

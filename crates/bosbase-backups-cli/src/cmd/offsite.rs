@@ -8,13 +8,9 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use crate::cli::Global;
-use crate::commands::{confirm, ensure_can_confirm, io_out, note, progress_bar};
+use crate::cmd::{confirm, ensure_can_confirm, io_out, note, progress_bar};
 use crate::error::{CliError, code, with_causes};
 use crate::output::{human_size, human_time, print, print_json};
-
-/// A copy is damaged: its bytes do not have the recorded SHA-256, or an object in the way differs
-/// from the backup.
-pub const DAMAGED: u8 = 10;
 
 /// The destination URL's help, shared by every command that takes one (a macro, for `concat!`).
 macro_rules! dest_help {
@@ -46,7 +42,7 @@ impl From<OffsiteError> for CliError {
             OffsiteErrorKind::Auth => code::AUTH,
             OffsiteErrorKind::NotFound => code::NOT_FOUND,
             OffsiteErrorKind::Unreachable => code::UNREACHABLE,
-            OffsiteErrorKind::Damaged => DAMAGED,
+            OffsiteErrorKind::Damaged => code::DAMAGED,
             _ => code::OTHER,
         };
         match e {
@@ -233,17 +229,18 @@ impl VerifyArgs {
                 }
                 Err(e) => {
                     let e = CliError::from(e);
-                    eprintln!("failed {key}: {}", e.message);
+                    let message = message(&e, g);
+                    eprintln!("failed {key}: {message}");
                     results.push(VerifyJson {
                         key,
                         ok: false,
                         sha256: None,
-                        error: Some(e.message.clone()),
+                        error: Some(message),
                     });
                     // A damaged copy outranks other failures in the exit code.
                     if failure
                         .as_ref()
-                        .is_none_or(|f| e.code == DAMAGED && f.code != DAMAGED)
+                        .is_none_or(|f| e.code() == code::DAMAGED && f.code() != code::DAMAGED)
                     {
                         failure = Some(e);
                     }
@@ -254,14 +251,14 @@ impl VerifyArgs {
             print_json(&results).map_err(io_out)?;
         }
         match failure {
-            Some(mut e) => {
-                e.message = format!(
+            Some(e) => Err(CliError::new(
+                e.code(),
+                format!(
                     "{} of {} copies failed verification (see above)",
                     results.iter().filter(|r| !r.ok).count(),
                     results.len()
-                );
-                Err(e)
-            }
+                ),
+            )),
             None => Ok(()),
         }
     }
@@ -362,4 +359,10 @@ pub fn print_pruned(g: &Global, p: &Pruned) -> Result<(), CliError> {
     }
     let text: String = p.removed.iter().map(|c| format!("{}\n", c.key)).collect();
     print(&text).map_err(io_out)
+}
+
+/// An error's message without the `error: ` of its line.
+pub fn message(e: &CliError, g: &Global) -> String {
+    let line = e.line(&g.server());
+    line.strip_prefix("error: ").unwrap_or(&line).to_string()
 }

@@ -4,9 +4,10 @@ use clap::Args;
 
 use super::offsite::{dest_help, open_dest};
 use crate::cli::Global;
-use crate::commands::{io_out, note, open, progress_bar};
+use crate::cmd::{io_out, note, progress_bar};
 use crate::error::CliError;
 use crate::output::{BackupJson, human_size, print, print_json};
+use crate::session::Session;
 
 pub const PULL_HELP: &str = concat!(
     "\
@@ -46,7 +47,7 @@ impl PullArgs {
             ))
         })?;
         let dest = open_dest(&self.dest)?;
-        let s = open(g).await?;
+        let s = Session::login(g).await?;
         let bar = progress_bar(g, "pulling", None);
         let mut pull = dest.pull(&s.client, &self.key).name(&name);
         if let Some(bar) = bar.clone() {
@@ -64,7 +65,7 @@ impl PullArgs {
         let key = result?;
         let backups = s.client.backups().list().await?;
         let Some(backup) = backups.iter().find(|b| b.key == key) else {
-            return Err(CliError::not_found(&key));
+            return Err(CliError::not_found(&key, &g.server()));
         };
         note(
             g,

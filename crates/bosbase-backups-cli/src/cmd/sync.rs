@@ -8,9 +8,10 @@ use serde::Serialize;
 
 use super::offsite::{KeepArgs, PruneJson, dest_help, open_dest, print_pruned};
 use crate::cli::Global;
-use crate::commands::{io_out, open, progress_bar};
+use crate::cmd::{io_out, progress_bar};
 use crate::error::{CliError, with_causes};
 use crate::output::{human_size, print, print_json};
+use crate::session::Session;
 
 pub const SYNC_HELP: &str = concat!(
     "\
@@ -83,7 +84,7 @@ impl SyncArgs {
             None => None,
         };
         let dest = open_dest(&self.dest)?;
-        let s = open(g).await?;
+        let s = Session::login(g).await?;
         let mut sync = dest
             .sync(&s.client)
             .force(self.force)
@@ -179,15 +180,14 @@ impl SyncArgs {
             _ => None,
         });
         match failures.next() {
-            Some(first) => {
-                let mut e = CliError::from(first);
-                e.message = format!(
+            Some(first) => Err(CliError::new(
+                CliError::from(first).code(),
+                format!(
                     "{} of {total} backups failed to copy to {} (see above); run sync again",
                     failures.count() + 1,
                     dest.url()
-                );
-                Err(e)
-            }
+                ),
+            )),
             None => Ok(()),
         }
     }

@@ -246,15 +246,10 @@ fn unreachable_server_exits_8_with_the_cause() {
     run(cmd, &["health"]).fails(2);
 }
 
-/// Fills `storage/` with incompressible data so that a backup takes a few seconds.
-fn make_backups_slow(server: &TestServer, mib: u64) {
-    bosbase_backups_tests::incompressible_file(&server.data_dir().join("storage/big.bin"), mib);
-}
-
 #[test]
 fn a_running_backup_makes_create_and_restore_busy() {
     let server = TestServer::start();
-    make_backups_slow(&server, 300);
+    server.make_backups_slow(300);
     run(cli(&server), &["create", "small.zip"]).ok();
     let slow = cli(&server)
         .args(["create", "slow.zip", "-q"])

@@ -2,8 +2,19 @@
 
 use crate::{bare, run};
 
-const COMMANDS: [&str; 9] = [
-    "list", "create", "upload", "download", "url", "delete", "restore", "prune", "health",
+const COMMANDS: [&str; 12] = [
+    "list",
+    "create",
+    "upload",
+    "download",
+    "url",
+    "delete",
+    "restore",
+    "prune",
+    "health",
+    "keygen",
+    "decrypt",
+    "completions",
 ];
 
 #[test]
@@ -71,4 +82,33 @@ fn usage_errors_exit_2() {
         assert!(run.stderr.starts_with("error: "), "{args:?}: {run:#?}");
         assert!(run.stdout.is_empty(), "{args:?}: {run:#?}");
     }
+}
+
+/// Each shell's script names every command; bash's really completes them.
+#[test]
+fn completions_for_every_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let script = run(bare(), &["completions", shell]).ok().to_string();
+        for command in COMMANDS {
+            assert!(script.contains(command), "{shell}: no {command}");
+        }
+    }
+    let script = run(bare(), &["completions", "bash"]).ok().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("completion.bash");
+    std::fs::write(&path, script).unwrap();
+    // What bash offers after `bosbase-backups res<TAB>`.
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source {}; COMP_WORDS=(bosbase-backups res); COMP_CWORD=1; COMP_LINE='bosbase-backups res'; \
+             COMP_POINT=${{#COMP_LINE}}; _bosbase__backups bosbase-backups res bosbase-backups; \
+             printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            path.display()
+        ))
+        .output()
+        .unwrap();
+    let offered = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(offered.trim(), "restore", "{out:?}");
+    assert_eq!(run(bare(), &["completions", "tcsh"]).code, 2);
 }

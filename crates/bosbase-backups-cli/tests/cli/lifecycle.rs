@@ -268,3 +268,49 @@ fn download_resume_goes_on_from_the_part_file() {
     .ok();
     assert_eq!(std::fs::read(&fresh).unwrap(), original);
 }
+
+/// `--no-fsync` does what it says: the download calls neither `fdatasync` nor the write-back
+/// hints of `sync_file_range`, which it makes by default. Seen with strace, on the real binary.
+#[test]
+fn no_fsync_skips_every_flush_to_disk() {
+    let server = TestServer::start();
+    // Larger than the 16 MiB after which the default starts write-back.
+    server.make_backups_slow(20);
+    run(cli(&server), &["create", "a.zip"]).ok();
+    let dir = tempfile::tempdir().unwrap();
+    let syncs = |name: &str, extra: &[&str]| {
+        let trace = dir.path().join(format!("{name}.strace"));
+        let mut cmd = std::process::Command::new("strace");
+        cmd.args([
+            "-f",
+            "-qq",
+            "-e",
+            "trace=fdatasync,fsync,sync_file_range",
+            "-o",
+        ])
+        .arg(&trace)
+        .arg(env!("CARGO_BIN_EXE_bosbase-backups"))
+        .args(["download", "a.zip", "-q", "-o"])
+        .arg(dir.path().join(name))
+        .args(extra)
+        .env("BOSBASE_URL", server.url())
+        .env("BOSBASE_EMAIL", bosbase_backups_tests::EMAIL)
+        .env("BOSBASE_PASSWORD", bosbase_backups_tests::PASSWORD)
+        .stdin(std::process::Stdio::null());
+        let out = cmd
+            .output()
+            .expect("strace runs (apt-get install strace; .ci/run installs it)");
+        assert!(out.status.success(), "{out:?}");
+        let trace = std::fs::read_to_string(trace).unwrap();
+        let count = |call: &str| trace.lines().filter(|l| l.contains(call)).count();
+        (count("fdatasync("), count("sync_file_range("))
+    };
+    let (fdatasync, writeback) = syncs("synced.zip", &[]);
+    assert_eq!(fdatasync, 1, "one fdatasync before the rename");
+    assert!(writeback >= 1, "write-back started as the file grew");
+    assert_eq!(syncs("unsynced.zip", &["--no-fsync"]), (0, 0));
+    assert_eq!(
+        std::fs::read(dir.path().join("synced.zip")).unwrap(),
+        std::fs::read(dir.path().join("unsynced.zip")).unwrap()
+    );
+}

@@ -1,6 +1,7 @@
 //! The `bosbase-backups` binary against real PocketBase servers (one per test), run as a user or
 //! a script would: with the environment, stdin that is not a terminal, and its exit codes.
 
+mod encryption;
 mod errors;
 mod help;
 mod lifecycle;
@@ -9,8 +10,7 @@ mod output;
 mod prune;
 mod restore;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
@@ -121,60 +121,16 @@ pub fn keys(server: &TestServer) -> Vec<String> {
     keys
 }
 
-/// Writes a small zip with a `data.db` (a backup to the CLI's check) to `path`, by hand.
+/// Writes a small zip of the named entries, each holding an SQLite header, to `path`.
 pub fn write_backup_zip(path: &Path, entries: &[&str]) {
-    let mut out = Vec::new();
-    let mut central = Vec::new();
-    for name in entries {
-        let data = b"SQLite format 3\0";
-        let offset = out.len() as u32;
-        out.extend_from_slice(b"PK\x03\x04");
-        out.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-        out.extend_from_slice(&crc32(data).to_le_bytes());
-        out.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        out.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        out.extend_from_slice(&(name.len() as u16).to_le_bytes());
-        out.extend_from_slice(&0u16.to_le_bytes());
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(data);
-        central.extend_from_slice(b"PK\x01\x02");
-        central.extend_from_slice(&[20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-        central.extend_from_slice(&crc32(data).to_le_bytes());
-        central.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        central.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        central.extend_from_slice(&(name.len() as u16).to_le_bytes());
-        central.extend_from_slice(&[0; 12]);
-        central.extend_from_slice(&offset.to_le_bytes());
-        central.extend_from_slice(name.as_bytes());
-    }
-    let dir_offset = out.len() as u32;
-    out.extend_from_slice(&central);
-    out.extend_from_slice(b"PK\x05\x06\0\0\0\0");
-    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
-    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
-    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
-    out.extend_from_slice(&dir_offset.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    std::fs::write(path, out).unwrap();
+    let entries: Vec<(&str, &[u8])> = entries
+        .iter()
+        .map(|n| (*n, bosbase_backups_tests::SQLITE_HEADER))
+        .collect();
+    bosbase_backups_tests::write_zip(path, &entries);
 }
 
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-/// A minimal HTTP/1.0 call to the loopback server, for what the CLI does not do (records,
-/// collections). Returns the status and the JSON body (Null when empty).
+/// A plain HTTP call to the server, for what the CLI does not do (records, collections).
 pub fn http(
     server: &TestServer,
     method: &str,
@@ -182,47 +138,12 @@ pub fn http(
     token: Option<&str>,
     body: Option<serde_json::Value>,
 ) -> (u16, serde_json::Value) {
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let mut stream = TcpStream::connect(("127.0.0.1", server.port())).unwrap();
-    let mut request = format!(
-        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\n",
-        body.len()
-    );
-    if let Some(token) = token {
-        request.push_str(&format!("Authorization: {token}\r\n"));
-    }
-    request.push_str("\r\n");
-    request.push_str(&body);
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).unwrap();
-    let response = String::from_utf8_lossy(&response);
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let json = if body.trim().is_empty() {
-        serde_json::Value::Null
-    } else {
-        serde_json::from_str(body).unwrap_or(serde_json::Value::String(body.to_string()))
-    };
-    (status, json)
+    server.http(method, path, token, body).unwrap()
 }
 
 /// A superuser token for `server`.
 pub fn superuser_token(server: &TestServer) -> String {
-    let (status, auth) = http(
-        server,
-        "POST",
-        "/api/collections/_superusers/auth-with-password",
-        None,
-        Some(serde_json::json!({"identity": EMAIL, "password": PASSWORD})),
-    );
-    assert_eq!(status, 200, "{auth}");
-    auth["token"].as_str().unwrap().to_string()
+    server.superuser_token()
 }
 
 /// Creates the `notes` collection with `n` records.
