@@ -6,20 +6,11 @@ use std::path::Path;
 use bosbase_backups::Client;
 use bosbase_backups::offsite::{Destination, OffsiteError, OffsiteErrorKind, Outcome, Retention};
 use bosbase_backups_tests::s3::S3Server;
-use bosbase_backups_tests::{EMAIL, PASSWORD, TestServer, write_backup_zip};
+use bosbase_backups_tests::{TestServer, login, write_backup_zip};
 use sha2::{Digest, Sha256};
 
-async fn login(server: &TestServer) -> Client {
-    let client = Client::new(server.url()).unwrap();
-    client.auth_with_password(EMAIL, PASSWORD).await.unwrap();
-    client
-}
-
 fn sha256_file(path: &Path) -> String {
-    let mut hasher = Sha256::new();
-    let mut file = std::fs::File::open(path).unwrap();
-    std::io::copy(&mut file, &mut hasher).unwrap();
-    hex(hasher.finalize())
+    hex(bosbase_backups_tests::sha256_file(path))
 }
 
 fn hex(bytes: impl AsRef<[u8]>) -> String {
