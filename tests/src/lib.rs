@@ -78,6 +78,7 @@ impl TestServer {
     ///
     /// Panics with what went wrong (and the server's log) when it cannot: this is for tests.
     pub fn start() -> TestServer {
+        install_tls_provider();
         let root = target_dir().join("test-servers");
         fs::create_dir_all(&root)
             .unwrap_or_else(|e| panic!("cannot create {}: {e}", root.display()));
@@ -224,6 +225,12 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// Installs rustls' `ring` provider, the workspace's only one: reqwest needs it before any client is
+/// built when the SDK's `offsite` feature is in the build.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 fn free_port() -> u16 {

@@ -59,6 +59,7 @@ impl S3Server {
     ///
     /// Panics with what went wrong when it cannot: this is for tests.
     pub fn start() -> S3Server {
+        crate::install_tls_provider();
         let root = crate::target_dir().join("test-servers");
         std::fs::create_dir_all(&root)
             .unwrap_or_else(|e| panic!("cannot create {}: {e}", root.display()));

@@ -112,7 +112,7 @@ pub(crate) fn median(mut v: Vec<f64>) -> f64 {
 
 /// A stored zip with `data.db` and `mib` MiB of incompressible data: a valid backup that neither
 /// side can compress.
-fn write_backup(path: &Path, mib: u64) -> Result<(), Error> {
+pub(crate) fn write_backup(path: &Path, mib: u64) -> Result<(), Error> {
     bosbase_backups_tests::write_backup_zip(path, mib)
         .map_err(|e| err(format!("cannot write {}: {e}", path.display())))
 }
@@ -200,9 +200,10 @@ pub fn run(options: &Options) -> Result<(), Error> {
         std::fs::remove_file(&source).ok();
     }
     rows.extend(listing(&cli, &server, &token, &header, options)?);
+    let offsite = crate::bench_offsite::run(&cli, &url, &token, options, work.path())?;
     drop(server);
 
-    let table = format!("{}\n{verify}", table(&rows));
+    let table = format!("{}\n{verify}\n{offsite}", table(&rows));
     println!("\n{table}");
     std::fs::write(dir.join("results.md"), &table).map_err(|e| err(e.to_string()))?;
     std::fs::write(dir.join("results.json"), json(&rows, options))
@@ -491,7 +492,12 @@ fn watch(cmd: Command) -> Result<Seen, Error> {
     })
 }
 
-fn upload_for_download(url: &str, token: &str, source: &Path, key: &str) -> Result<(), Error> {
+pub(crate) fn upload_for_download(
+    url: &str,
+    token: &str,
+    source: &Path,
+    key: &str,
+) -> Result<(), Error> {
     let status = Command::new("curl")
         .args(["-sS", "--fail", "-o", "/dev/null", "-H"])
         .arg(format!("Authorization: {token}"))
@@ -509,7 +515,7 @@ fn upload_for_download(url: &str, token: &str, source: &Path, key: &str) -> Resu
     Ok(())
 }
 
-fn delete(url: &str, token: &str, key: &str) -> Result<(), Error> {
+pub(crate) fn delete(url: &str, token: &str, key: &str) -> Result<(), Error> {
     let status = Command::new("curl")
         .args(["-sS", "--fail", "-o", "/dev/null", "-X", "DELETE", "-H"])
         .arg(format!("Authorization: {token}"))
@@ -661,7 +667,7 @@ fn json(rows: &[Row], options: &Options) -> String {
     .unwrap()
 }
 
-fn err(msg: impl Into<String>) -> Error {
+pub(crate) fn err(msg: impl Into<String>) -> Error {
     Error::new(msg)
 }
 

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod bench_verify;
+mod bench_offsite;
 pub mod codegen;
 pub mod demo;
 pub mod man;

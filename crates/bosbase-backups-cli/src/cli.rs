@@ -119,6 +119,15 @@ pub enum Command {
     Storage(cmd::storage::StorageArgs),
     /// Check that a backup restores: its databases with SQLite, and what it would bring back
     Verify(cmd::verify::VerifyArgs),
+    /// Copy the server's backups that DEST lacks to object storage or a directory (off-site)
+    #[command(after_help = cmd::sync::SYNC_HELP)]
+    Sync(cmd::sync::SyncArgs),
+    /// Off-site copies at DEST: list, verify, prune
+    #[command(subcommand, after_help = cmd::offsite::DEST_HELP)]
+    Offsite(cmd::offsite::OffsiteCommand),
+    /// Upload an off-site copy from DEST to the server, checking its SHA-256
+    #[command(after_help = cmd::pull::PULL_HELP)]
+    Pull(cmd::pull::PullArgs),
 }
 
 const TOP_HELP: &str = "\
@@ -136,16 +145,17 @@ Exit codes:
   2  usage: bad arguments or input, refused before any request (invalid name or key,
      a file in the way, --yes missing without a terminal)
   3  auth: no credentials, failed login, token refused (401) or not a superuser (403); an age
-     identity the copy was not encrypted to
-  4  not found: no backup has this key
+     identity the copy was not encrypted to; an off-site destination refused its credentials
+  4  not found: no backup has this key; no such bucket, directory or off-site copy
   5  busy: another backup or restore is running; try again later
   6  the server refused the request or answered something unexpected; a restore failed
   7  local I/O: a file cannot be read or written
-  8  cannot reach the server, or a download was cut off for good (then: download --resume)
+  8  cannot reach the server, or a download was cut off for good (then: download --resume);
+     an off-site destination cannot be reached
   9  restore: the server did not confirm the restore within --timeout
-  10 damaged: the backup is (a database SQLite cannot read, a CRC mismatch, no data.db, not a
-     zip: verify, restore, upload, download --verify refuse it), or an encrypted copy is cut
-     short or altered
+  10 damaged: the backup is damaged (a database SQLite cannot read, a CRC mismatch, no
+     data.db, not a zip: verify, restore, upload, download --verify refuse it); an encrypted
+     copy is cut short or altered; an off-site copy's SHA-256 is not the recorded one
   11 restore: the server runs on the backup, but its collections or record counts differ
      from the backup's (e.g. migrations newer than the backup were applied again)
 

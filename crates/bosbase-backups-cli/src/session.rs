@@ -136,11 +136,13 @@ pub fn client_builder(
 
 /// The HTTP client under the SDK, with TLS for https:// servers (rustls).
 ///
-/// TLS comes from reqwest's `rustls` feature, handed to the SDK with `http_client()`, rather than
-/// from the SDK's own `rustls` feature: in a workspace build, that feature would be unified into
-/// every test of the SDK, whose error snapshot expects https:// to be refused without it. Never a
-/// total timeout (it would cut long transfers): connect and read timeouts only.
+/// TLS is reqwest's rustls on the `ring` provider (the SDK's `offsite` feature), handed to the SDK
+/// with `http_client()`, rather than the SDK's own `rustls` feature: in a workspace build, that
+/// feature would be unified into every test of the SDK, whose error snapshot expects https:// to
+/// be refused without it. Never a total timeout (it would cut long transfers): connect and read
+/// timeouts only.
 pub fn http_client(connect: Duration, read: Duration) -> Result<reqwest::Client, CliError> {
+    bosbase_backups::install_tls_provider();
     reqwest::Client::builder()
         .connect_timeout(connect)
         .read_timeout(read)

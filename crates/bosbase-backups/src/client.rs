@@ -151,6 +151,8 @@ impl ClientBuilder {
                 "the base URL {base_url:?} must not have a query or fragment"
             )));
         }
+        #[cfg(any(feature = "rustls", feature = "offsite"))]
+        crate::tls::install_provider();
         let http = match self.http {
             Some(http) => http,
             None => reqwest::Client::builder()

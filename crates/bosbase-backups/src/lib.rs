@@ -126,6 +126,8 @@ mod health;
 mod list;
 mod models;
 mod name;
+#[cfg(feature = "offsite")]
+pub mod offsite;
 mod operation;
 mod options;
 mod partfile;
@@ -134,6 +136,8 @@ mod restore;
 mod restore_and_wait;
 mod retry;
 mod settings;
+#[cfg(any(feature = "rustls", feature = "offsite"))]
+mod tls;
 mod upload;
 mod verify;
 mod watch;
@@ -156,6 +160,8 @@ pub use settings::{
     BackupSettings, BackupStorage, CRON_MACROS, CronError, S3Config, S3Location, Settings,
     UpdateSettings, check_cron,
 };
+#[cfg(any(feature = "rustls", feature = "offsite"))]
+pub use tls::install_provider as install_tls_provider;
 pub use upload::UploadBackup;
 pub use verify::{
     CollectionCount, DatabaseCheck, Difference, StorageFiles, VerifyBackup, VerifyFile,

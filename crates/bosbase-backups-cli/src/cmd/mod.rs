@@ -10,10 +10,13 @@ pub mod download;
 pub mod health;
 pub mod keygen;
 pub mod list;
+pub mod offsite;
 pub mod prune;
+pub mod pull;
 pub mod restore;
 pub mod schedule;
 pub mod storage;
+pub mod sync;
 pub mod upload;
 pub mod url;
 pub mod verify;
@@ -45,6 +48,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Schedule(args) => args.run(g).await,
         Command::Storage(args) => args.run(g).await,
         Command::Verify(args) => args.run(g).await,
+        Command::Sync(args) => args.run(g).await,
+        Command::Offsite(command) => command.run(g).await,
+        Command::Pull(args) => args.run(g).await,
     }
 }
 

@@ -5,6 +5,7 @@ mod encryption;
 mod errors;
 mod help;
 mod lifecycle;
+mod offsite;
 mod output;
 mod prune;
 mod restore;
