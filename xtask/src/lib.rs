@@ -1,8 +1,8 @@
 //! The project's automation, as a library so that tests can run the same checks as `cargo xtask`.
 
 pub mod bench;
-pub mod bench_verify;
 mod bench_offsite;
+pub mod bench_verify;
 pub mod codegen;
 pub mod demo;
 pub mod man;

@@ -14,7 +14,15 @@ pub fn default_dir() -> PathBuf {
 pub fn write(dir: &Path) -> Result<(), String> {
     let status = Command::new(env!("CARGO"))
         .current_dir(crate::workspace_root())
-        .args(["run", "-q", "-p", "bosbase-backups-cli", "--example", "man", "--"])
+        .args([
+            "run",
+            "-q",
+            "-p",
+            "bosbase-backups-cli",
+            "--example",
+            "man",
+            "--",
+        ])
         .arg(dir)
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;

@@ -2,7 +2,9 @@
 //! runs.
 
 fn main() -> std::process::ExitCode {
-    let dir = std::env::args().nth(1).unwrap_or_else(|| "target/man".into());
+    let dir = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "target/man".into());
     match bosbase_backups_cli::write_man_pages(std::path::Path::new(&dir)) {
         Ok(pages) => {
             for page in pages {
