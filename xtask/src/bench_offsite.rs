@@ -21,6 +21,8 @@ const BUCKET: &str = "bench";
 #[derive(Clone, Copy, PartialEq)]
 enum Tool {
     Sync,
+    /// The same sync, each copy encrypted with age (issue: at most 1.15x the plain one).
+    SyncAge,
     Aws,
     Rclone,
 }
@@ -29,6 +31,7 @@ impl Tool {
     fn name(self) -> &'static str {
         match self {
             Tool::Sync => "bosbase-backups sync",
+            Tool::SyncAge => "bosbase-backups sync --encrypt-to",
             Tool::Aws => "curl | aws s3 cp -",
             Tool::Rclone => "rclone copyurl",
         }
@@ -72,7 +75,19 @@ pub(crate) fn run(
     if options.size_mib > 64 {
         sizes.push(64); // memory must not grow with the size
     }
-    let tools = [Tool::Sync, Tool::Aws, Tool::Rclone];
+    // The recipient of a fresh identity, from the CLI itself.
+    let key_file = work.join("bench-age-key.txt");
+    std::fs::remove_file(&key_file).ok();
+    let keygen = Command::new(cli)
+        .args(["keygen", "-q", "-o"])
+        .arg(&key_file)
+        .output()
+        .map_err(|e| err(format!("cannot run the CLI: {e}")))?;
+    let recipient = String::from_utf8_lossy(&keygen.stdout).trim().to_string();
+    if !keygen.status.success() || !recipient.starts_with("age1") {
+        return Err(err("bosbase-backups keygen gave no recipient"));
+    }
+    let tools = [Tool::Sync, Tool::SyncAge, Tool::Aws, Tool::Rclone];
     let mut rows: Vec<(u64, Tool, Vec<Sample>, u64)> = Vec::new();
     for &mib in &sizes {
         let key = format!("offsite_bench_{mib}.zip");
@@ -99,12 +114,14 @@ pub(crate) fn run(
                     "{}-{mib}-{run}",
                     match tool {
                         Tool::Sync => "sync",
+                        Tool::SyncAge => "sync-age",
                         Tool::Aws => "aws",
                         Tool::Rclone => "rclone",
                     }
                 );
-                let mut cmd =
-                    command(tool, cli, url, token, &s3, &aws, &aws_config, &key, &prefix)?;
+                let mut cmd = command(
+                    tool, cli, url, token, &s3, &aws, &aws_config, &key, &prefix, &recipient,
+                )?;
                 // Not measure's own error: it shows the command's environment, secrets included.
                 let sample = measure(&mut cmd).map_err(|_| {
                     err(format!(
@@ -117,10 +134,24 @@ pub(crate) fn run(
                     tool.name(),
                     sample.wall.as_secs_f64()
                 );
-                // Each tool must have stored the whole backup.
-                let stored = s3.root.join(BUCKET).join(&prefix).join(&key);
+                // Each tool must have stored the whole backup (encrypted: an age file, larger by
+                // its header and the 16 bytes of each 64 KiB chunk's tag).
+                let name = match tool {
+                    Tool::SyncAge => format!("{key}.age"),
+                    _ => key.clone(),
+                };
+                let stored = s3.root.join(BUCKET).join(&prefix).join(&name);
                 let len = std::fs::metadata(&stored).map(|m| m.len()).unwrap_or(0);
-                if len != bytes {
+                let whole = match tool {
+                    Tool::SyncAge => {
+                        len > bytes
+                            && std::fs::read(&stored)
+                                .map(|b| b.starts_with(b"age-encryption.org/v1\n"))
+                                .unwrap_or(false)
+                    }
+                    _ => len == bytes,
+                };
+                if !whole {
                     return Err(err(format!(
                         "{} stored {len} bytes of {bytes} at {}",
                         tool.name(),
@@ -151,15 +182,19 @@ fn command(
     aws_config: &Path,
     key: &str,
     prefix: &str,
+    recipient: &str,
 ) -> Result<Command, Error> {
     let mut cmd;
     match tool {
-        Tool::Sync => {
+        Tool::Sync | Tool::SyncAge => {
             cmd = Command::new(cli);
             cmd.args(["--url", url, "--quiet", "sync"])
                 .arg(format!("s3://{BUCKET}/{prefix}"))
                 .args(["--match", key])
                 .env("BOSBASE_TOKEN", token);
+            if tool == Tool::SyncAge {
+                cmd.args(["--encrypt-to", recipient]);
+            }
         }
         Tool::Aws | Tool::Rclone => {
             // A fresh file token: it lasts about 3 minutes. In the environment, not in arguments
@@ -292,7 +327,7 @@ fn table(rows: &[(u64, Tool, Vec<Sample>, u64)]) -> String {
     for (mib, tool, samples, bytes) in rows {
         let faster_peer = rows
             .iter()
-            .filter(|(m, t, ..)| m == mib && *t != Tool::Sync)
+            .filter(|(m, t, ..)| m == mib && matches!(t, Tool::Aws | Tool::Rclone))
             .map(|(_, _, s, _)| wall(s))
             .fold(f64::INFINITY, f64::min);
         let w = wall(samples);
@@ -305,6 +340,22 @@ fn table(rows: &[(u64, Tool, Vec<Sample>, u64)]) -> String {
             *bytes as f64 / 1e6 / w,
             w / faster_peer
         );
+    }
+    // What encryption costs, in the same run.
+    for (mib, tool, samples, _) in rows {
+        if *tool != Tool::SyncAge {
+            continue;
+        }
+        if let Some((_, _, plain, _)) = rows
+            .iter()
+            .find(|(m, t, ..)| m == mib && *t == Tool::Sync)
+        {
+            let _ = writeln!(
+                out,
+                "\nencrypted sync / plain sync, {mib} MiB: {:.2}",
+                wall(samples) / wall(plain)
+            );
+        }
     }
     out
 }

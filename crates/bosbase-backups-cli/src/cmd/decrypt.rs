@@ -31,6 +31,28 @@ impl IdentityArgs {
     }
 }
 
+/// An identity for what may be encrypted: `pull` and `offsite verify` of `.age` copies.
+#[derive(Args)]
+pub struct OptionalIdentityArgs {
+    /// The age identity file, for copies made with --encrypt-to (AGE-SECRET-KEY-1... lines)
+    #[arg(
+        long,
+        env = "BOSBASE_AGE_IDENTITY",
+        hide_env_values = true,
+        value_name = "FILE"
+    )]
+    pub identity: Option<PathBuf>,
+}
+
+impl OptionalIdentityArgs {
+    pub fn load(&self) -> Result<Option<Identities>, CliError> {
+        self.identity
+            .as_ref()
+            .map(|path| Identities::from_file(path).map_err(usage))
+            .transpose()
+    }
+}
+
 #[derive(Args)]
 #[command(after_help = HELP)]
 pub struct DecryptArgs {

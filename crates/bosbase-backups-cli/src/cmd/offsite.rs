@@ -178,6 +178,9 @@ pub struct VerifyArgs {
     dest: String,
     /// Only this copy [default: every copy]
     key: Option<String>,
+    /// With it, encrypted copies are decrypted and the backup's SHA-256 is checked too
+    #[command(flatten)]
+    identity: crate::cmd::decrypt::OptionalIdentityArgs,
 }
 
 #[derive(Serialize)]
@@ -190,6 +193,7 @@ struct VerifyJson {
 
 impl VerifyArgs {
     pub async fn run(self, g: &Global) -> Result<(), CliError> {
+        let identities = self.identity.load()?;
         let dest = open_dest(&self.dest)?;
         let keys: Vec<(String, u64)> = match &self.key {
             Some(k) => vec![(k.clone(), 0)],
@@ -205,13 +209,17 @@ impl VerifyArgs {
         for (key, size) in keys {
             let bar = progress_bar(g, "verifying", (size > 0).then_some(size));
             let progress = bar.clone();
-            let result = dest
-                .verify_into(&key, &mut tokio::io::sink(), move |n| {
-                    if let Some(b) = &progress {
-                        b.set_position(n);
-                    }
-                })
-                .await;
+            let result = match &identities {
+                Some(identities) => dest.verify_decrypting(&key, identities).await,
+                None => {
+                    dest.verify_into(&key, &mut tokio::io::sink(), move |n| {
+                        if let Some(b) = &progress {
+                            b.set_position(n);
+                        }
+                    })
+                    .await
+                }
+            };
             if let Some(bar) = bar {
                 bar.finish_and_clear();
             }

@@ -36,6 +36,8 @@ pub struct PullArgs {
     /// The backup's name on the server [default: KEY]
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
+    #[command(flatten)]
+    identity: crate::cmd::decrypt::OptionalIdentityArgs,
 }
 
 impl PullArgs {
@@ -46,10 +48,14 @@ impl PullArgs {
                 "{e}; choose a valid name for the server with --name"
             ))
         })?;
+        let identities = self.identity.load()?;
         let dest = open_dest(&self.dest)?;
         let s = Session::login(g).await?;
         let bar = progress_bar(g, "pulling", None);
         let mut pull = dest.pull(&s.client, &self.key).name(&name);
+        if let Some(identities) = identities {
+            pull = pull.identities(identities);
+        }
         if let Some(bar) = bar.clone() {
             pull = pull.progress(move |p| {
                 if let Some(total) = p.total {

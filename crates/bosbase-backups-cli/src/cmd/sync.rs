@@ -56,6 +56,8 @@ pub struct SyncArgs {
     /// Multipart part size in MiB (16 to 64; raised for backups over 156 GiB)
     #[arg(long, value_name = "MIB", default_value_t = 16, value_parser = clap::value_parser!(u16).range(16..=64))]
     part_size: u16,
+    #[command(flatten)]
+    encrypt: crate::cmd::download::EncryptArgs,
 }
 
 #[derive(Serialize)]
@@ -83,6 +85,7 @@ impl SyncArgs {
             ),
             None => None,
         };
+        let recipients = self.encrypt.recipients()?;
         let dest = open_dest(&self.dest)?;
         let s = Session::login(g).await?;
         let mut sync = dest
@@ -92,6 +95,9 @@ impl SyncArgs {
             .part_size(usize::from(self.part_size) * 1024 * 1024);
         if let Some(m) = matcher {
             sync = sync.filter(move |key| m.is_match(key));
+        }
+        if let Some(recipients) = recipients {
+            sync = sync.encrypt_to(recipients);
         }
         if let Some(policy) = self.keep.policy() {
             sync = sync.retention(policy);

@@ -186,3 +186,61 @@ fn a_wrong_identity_or_a_damaged_file_leaves_nothing() {
     // Not an age file at all.
     decrypt("plain.zip", "key.txt").fails(10);
 }
+
+#[test]
+fn encrypted_off_site_copies_sync_verify_and_pull_with_the_identity() {
+    let server = TestServer::start();
+    run(cli(&server), &["create", "a.zip"]).ok();
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let recipient = keygen(&dir.path().join("key.txt"));
+    std::fs::create_dir(d("copies")).unwrap();
+    let dest = format!("file://{}", d("copies"));
+
+    let out = run(cli(&server), &["sync", &dest, "--encrypt-to", &recipient]);
+    assert!(out.ok().contains("copied a.zip"), "{out:?}");
+    assert!(Path::new(&d("copies/a.zip.age")).exists());
+    assert!(!Path::new(&d("copies/a.zip")).exists());
+    // The reference tool reads the copy.
+    age(&[
+        "-d",
+        "-i",
+        &d("key.txt"),
+        "-o",
+        &d("plain.zip"),
+        &d("copies/a.zip.age"),
+    ]);
+    run(cli(&server), &["download", "a.zip", "-o", &d("server.zip")]).ok();
+    assert_eq!(
+        std::fs::read(d("plain.zip")).unwrap(),
+        std::fs::read(d("server.zip")).unwrap()
+    );
+
+    let listed = run(cli(&server), &["offsite", "list", &dest, "--json"]).json();
+    assert_eq!(listed[0]["key"], "a.zip", "{listed}");
+    run(
+        cli(&server),
+        &[
+            "offsite",
+            "verify",
+            &dest,
+            "a.zip",
+            "--identity",
+            &d("key.txt"),
+        ],
+    )
+    .ok();
+    // A pull of an encrypted copy needs the identity, and then brings it back whole.
+    let line = run(cli(&server), &["pull", &dest, "a.zip", "--name", "b.zip"])
+        .fails(2)
+        .to_string();
+    assert!(line.contains("identity"), "{line}");
+    let mut cmd = cli(&server);
+    cmd.env("BOSBASE_AGE_IDENTITY", d("key.txt"));
+    run(cmd, &["pull", &dest, "a.zip", "--name", "b.zip"]).ok();
+    run(cli(&server), &["download", "b.zip", "-o", &d("pulled.zip")]).ok();
+    assert_eq!(
+        std::fs::read(d("pulled.zip")).unwrap(),
+        std::fs::read(d("server.zip")).unwrap()
+    );
+}

@@ -34,8 +34,10 @@ impl fmt::Debug for Destination {
 /// A copy at the destination: an object under the prefix, with what the manifest says of it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CopyInfo {
-    /// The backup's key (the object's name under the prefix).
+    /// The backup's key.
     pub key: String,
+    /// The object's name under the prefix: the key, or `<key>.age` for an encrypted copy.
+    pub object: String,
     /// The object's size.
     pub size: u64,
     /// The SHA-256 the manifest records for the object, if it does.
@@ -220,14 +222,26 @@ impl Destination {
                 if name == MANIFEST_NAME {
                     return None;
                 }
-                let entry = manifest.copies.get(&name);
+                // The backup whose copy this object is, as the manifest records it; else the
+                // object's own name (without `.age`).
+                let (key, entry) = match manifest.copies.iter().find(|(_, e)| e.object.name == name)
+                {
+                    Some((key, e)) => (key.clone(), Some(e)),
+                    None => (
+                        name.strip_suffix(crate::encryption::SUFFIX)
+                            .unwrap_or(&name)
+                            .to_string(),
+                        None,
+                    ),
+                };
                 // A checksum only for the object the manifest describes, not a replacement.
                 let recorded = entry.filter(|e| e.object.matches(&meta));
                 Some(CopyInfo {
                     sha256: recorded.map(|e| e.object.sha256.clone()),
                     modified: entry.map_or(meta.last_modified, |e| e.modified),
                     size: meta.size,
-                    key: name,
+                    key,
+                    object: name,
                 })
             })
             .collect();

@@ -133,3 +133,51 @@ impl AsyncWrite for ObjectSink {
         Poll::Ready(Ok(()))
     }
 }
+
+/// Reads from `inner` and computes the SHA-256 and count of what was read, into a shared
+/// [`ReadDigest`] (the reader itself may end up inside a decryptor that never gives it back).
+pub(crate) struct HashingReader<R> {
+    inner: R,
+    digest: std::sync::Arc<std::sync::Mutex<(Sha256, u64)>>,
+}
+
+/// The SHA-256 and count of what a [`HashingReader`] read.
+#[derive(Clone)]
+pub(crate) struct ReadDigest(std::sync::Arc<std::sync::Mutex<(Sha256, u64)>>);
+
+impl ReadDigest {
+    /// The SHA-256 (lowercase hex) and count so far.
+    pub(crate) fn finish(&self) -> (String, u64) {
+        let (hasher, bytes) = &*self.0.lock().expect("not poisoned");
+        (hex(hasher.clone().finalize()), *bytes)
+    }
+}
+
+impl<R> HashingReader<R> {
+    pub(crate) fn new(inner: R) -> (Self, ReadDigest) {
+        let digest = std::sync::Arc::new(std::sync::Mutex::new((Sha256::new(), 0)));
+        (
+            Self {
+                inner,
+                digest: digest.clone(),
+            },
+            ReadDigest(digest),
+        )
+    }
+}
+
+impl<R: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for HashingReader<R> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        ready!(Pin::new(&mut self.inner).poll_read(cx, buf))?;
+        let new = &buf.filled()[before..];
+        let mut digest = self.digest.lock().expect("not poisoned");
+        digest.0.update(new);
+        digest.1 += new.len() as u64;
+        Poll::Ready(Ok(()))
+    }
+}

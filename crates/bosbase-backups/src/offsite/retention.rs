@@ -113,7 +113,7 @@ impl Destination {
             return Ok(pruned);
         }
         for copy in &pruned.removed {
-            match self.store().delete(&self.path(&copy.key)).await {
+            match self.store().delete(&self.path(&copy.object)).await {
                 Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
                 Err(e) => return Err(self.store_error(|| format!("copy {}", copy.key), e)),
             }

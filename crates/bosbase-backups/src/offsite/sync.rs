@@ -6,12 +6,14 @@ use chrono::Utc;
 use futures_util::StreamExt;
 use object_store::ObjectStoreExt;
 use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
 
 use super::destination::Destination;
 use super::error::OffsiteError;
 use super::manifest::{Manifest, ManifestEntry, StoredObject};
 use super::pipeline::{Hashing, ObjectSink, hex};
 use super::retention::{Pruned, Retention};
+use crate::encryption::{self, Recipients};
 use crate::{BackupInfo, Client, Progress};
 
 /// The default multipart part size: 16 MiB, so 10,000 parts hold 156 GiB.
@@ -86,6 +88,7 @@ pub struct Sync<'a> {
     progress: Option<KeyProgress>,
     on_each: Option<OnEach>,
     retention: Option<Retention>,
+    encrypt_to: Option<Recipients>,
 }
 
 impl Destination {
@@ -103,6 +106,7 @@ impl Destination {
             progress: None,
             on_each: None,
             retention: None,
+            encrypt_to: None,
         }
     }
 }
@@ -151,6 +155,14 @@ impl Sync<'_> {
     /// Calls `f` as soon as each backup is done (for one line per backup as it goes).
     pub fn on_each(mut self, f: impl Fn(&Synced) + Send + std::marker::Sync + 'static) -> Self {
         self.on_each = Some(Arc::new(f));
+        self
+    }
+
+    /// Encrypts each copy to `recipients` (age, streamed) and stores it as `<key>.age`; the
+    /// manifest records the SHA-256 of the backup and of the encrypted object. Encrypting needs
+    /// no identity: only [`pull`](Destination::pull) and a deep verify do.
+    pub fn encrypt_to(mut self, recipients: Recipients) -> Self {
+        self.encrypt_to = Some(recipients);
         self
     }
 
@@ -208,8 +220,11 @@ impl Sync<'_> {
         manifest: &mut Manifest,
     ) -> Result<(Option<String>, Outcome), OffsiteError> {
         let dest = self.dest;
-        let name = backup.key.clone();
-        crate::check_key(&name).map_err(crate::Error::from)?;
+        crate::check_key(&backup.key).map_err(crate::Error::from)?;
+        let name = match self.encrypt_to {
+            Some(_) => format!("{}{}", backup.key, encryption::SUFFIX),
+            None => backup.key.clone(),
+        };
         let path = dest.path(&name);
         let what = || format!("copy {name}");
         match dest.store().head(&path).await {
@@ -217,15 +232,15 @@ impl Sync<'_> {
                 match self.compare_existing(backup, &meta, manifest).await? {
                     Existing::Same(sha) => {
                         // Record it (again) so that a later run trusts it without reading it.
-                        let known = manifest.copies.get(&name).is_some_and(|e| {
+                        let known = manifest.copies.get(&backup.key).is_some_and(|e| {
                             e.sha256 == sha
                                 && e.modified == backup.modified
+                                && e.object.name == name
                                 && e.object.matches(&meta)
                         });
                         if !known && !self.dry_run {
-                            manifest
-                                .copies
-                                .insert(name.clone(), entry(backup, &name, sha.clone(), &meta));
+                            let copy = entry(backup, &name, sha.clone(), sha.clone(), None, &meta);
+                            manifest.copies.insert(backup.key.clone(), copy);
                             manifest.save(dest).await?;
                         }
                         return Ok((Some(sha), Outcome::Skipped));
@@ -234,7 +249,7 @@ impl Sync<'_> {
                         return Err(OffsiteError::Conflict {
                             url: dest.url().into(),
                             key: backup.key.clone(),
-                            object: name,
+                            object: name.clone(),
                             why,
                         });
                     }
@@ -265,8 +280,33 @@ impl Sync<'_> {
             let (f, key) = (f.clone(), backup.key.clone());
             download = download.progress(move |p| f(&key, p));
         }
-        let result = download.to_writer(&mut sink).await;
-        let (sha256, bytes, sink) = match result {
+        // Plain: server -> SHA-256 -> upload. Encrypted: server -> SHA-256 (the backup's) ->
+        // age -> SHA-256 (the object's) -> upload.
+        let (result, plain) = match &self.encrypt_to {
+            None => (download.to_writer(&mut sink).await, None),
+            Some(recipients) => {
+                let sealed = encryption::encrypt(&mut sink, recipients).await;
+                match sealed {
+                    Err(e) => (Err(e), None),
+                    Ok(sealed) => {
+                        let mut plain = Hashing::new(sealed);
+                        let result = download.to_writer(&mut plain).await;
+                        let (sha, bytes, mut sealed) = plain.finish();
+                        // The last chunk of the age stream; a failed copy is aborted anyway.
+                        let result = match result {
+                            Ok(n) => sealed
+                                .shutdown()
+                                .await
+                                .map(|()| n)
+                                .map_err(crate::Error::Stream),
+                            Err(e) => Err(e),
+                        };
+                        (result, Some((sha, bytes)))
+                    }
+                }
+            }
+        };
+        let (object_sha, object_bytes, sink) = match result {
             Ok(_) => sink.finish(),
             Err(e) => {
                 let store_failure = sink.inner_mut().take_failure();
@@ -278,6 +318,7 @@ impl Sync<'_> {
                 });
             }
         };
+        let (sha256, bytes) = plain.unwrap_or((object_sha.clone(), object_bytes));
         if bytes != backup.size {
             let _ = sink.abort().await;
             return Err(OffsiteError::Server(crate::Error::InvalidResponse(
@@ -293,9 +334,9 @@ impl Sync<'_> {
             .head(&path)
             .await
             .map_err(|e| dest.store_error(what, e))?;
-        manifest
-            .copies
-            .insert(name.clone(), entry(backup, &name, sha256.clone(), &meta));
+        let encrypted = self.encrypt_to.as_ref().map(|_| "age".to_string());
+        let copy = entry(backup, &name, sha256.clone(), object_sha, encrypted, &meta);
+        manifest.copies.insert(backup.key.clone(), copy);
         manifest.save(dest).await?;
         Ok((Some(sha256), Outcome::Copied))
     }
@@ -307,6 +348,24 @@ impl Sync<'_> {
         meta: &object_store::ObjectMeta,
         manifest: &Manifest,
     ) -> Result<Existing, OffsiteError> {
+        if self.encrypt_to.is_some() {
+            // A ciphertext differs from every other encryption of the same backup: only the
+            // manifest can say that this object holds this backup.
+            return Ok(match manifest.copies.get(&backup.key) {
+                Some(e)
+                    if e.object.name == meta.location.filename().unwrap_or_default()
+                        && e.object.matches(meta)
+                        && e.object.encryption.is_some()
+                        && e.size == backup.size
+                        && e.modified == backup.modified =>
+                {
+                    Existing::Same(e.sha256.clone())
+                }
+                _ => Existing::Differs(
+                    "an encrypted object the manifest does not record for this backup".into(),
+                ),
+            });
+        }
         if meta.size != backup.size {
             return Ok(Existing::Differs(format!(
                 "{} bytes, the backup has {}",
@@ -374,18 +433,20 @@ fn entry(
     backup: &BackupInfo,
     name: &str,
     sha256: String,
+    object_sha256: String,
+    encryption: Option<String>,
     meta: &object_store::ObjectMeta,
 ) -> ManifestEntry {
     ManifestEntry {
         size: backup.size,
-        sha256: sha256.clone(),
+        sha256,
         modified: backup.modified,
         copied: Utc::now(),
         object: StoredObject {
             name: name.into(),
             size: meta.size,
-            sha256,
-            encryption: None,
+            sha256: object_sha256,
+            encryption,
             e_tag: meta.e_tag.clone(),
             last_modified: meta.last_modified,
         },

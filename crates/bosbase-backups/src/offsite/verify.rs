@@ -31,6 +31,70 @@ impl Destination {
         self.verify_into(key, &mut tokio::io::sink(), |_| {}).await
     }
 
+    /// [`verify`](Self::verify) of an encrypted copy (`<key>.age`) in depth: besides the object's
+    /// SHA-256, decrypts it with `identities` and checks the backup's SHA-256 too (a wrong
+    /// identity is [`Error::WrongIdentity`](crate::Error::WrongIdentity), a damaged ciphertext
+    /// [`Error::DamagedCiphertext`](crate::Error::DamagedCiphertext)). A plain copy is verified
+    /// as by `verify`.
+    pub async fn verify_decrypting(
+        &self,
+        key: &str,
+        identities: &crate::encryption::Identities,
+    ) -> Result<Verified, OffsiteError> {
+        let manifest = Manifest::load(self).await?;
+        let Some(entry) = manifest
+            .copies
+            .get(key)
+            .filter(|e| e.object.encryption.is_some())
+        else {
+            return self.verify(key).await;
+        };
+        let what = || format!("copy {key}");
+        let got = self
+            .store()
+            .get(&self.path(&entry.object.name))
+            .await
+            .map_err(|e| self.store_error(what, e))?;
+        let stream = got
+            .into_stream()
+            .map(|chunk| chunk.map_err(std::io::Error::other));
+        let (object, object_digest) =
+            super::pipeline::HashingReader::new(tokio_util::io::StreamReader::new(stream));
+        let mut plain = crate::encryption::decrypt(object, identities)
+            .await
+            .map_err(OffsiteError::Server)?;
+        let mut sink = super::pipeline::Hashing::new(tokio::io::sink());
+        tokio::io::copy(&mut plain, &mut sink).await.map_err(|e| {
+            match e
+                .get_ref()
+                .and_then(|i| i.downcast_ref::<object_store::Error>())
+            {
+                Some(_) => OffsiteError::Server(crate::Error::Stream(e)),
+                None => OffsiteError::Server(crate::encryption::damaged(e)),
+            }
+        })?;
+        let (object_sha, object_bytes) = object_digest.finish();
+        let (plain_sha, _, _) = sink.finish();
+        for (expected, actual) in [
+            (&entry.object.sha256, &object_sha),
+            (&entry.sha256, &plain_sha),
+        ] {
+            if expected != actual {
+                return Err(OffsiteError::ChecksumMismatch {
+                    url: self.url().into(),
+                    object: entry.object.name.clone(),
+                    expected: expected.clone(),
+                    actual: actual.clone(),
+                });
+            }
+        }
+        Ok(Verified {
+            key: key.into(),
+            size: object_bytes,
+            sha256: plain_sha,
+        })
+    }
+
     /// [`verify`](Self::verify), writing the copy's bytes to `writer` as they are read, and
     /// calling `progress` with the bytes read so far.
     ///
@@ -44,7 +108,11 @@ impl Destination {
     ) -> Result<Verified, OffsiteError> {
         let manifest = Manifest::load(self).await?;
         let what = || format!("copy {key}");
-        let path = self.path(key);
+        let name = manifest
+            .copies
+            .get(key)
+            .map_or(key, |e| e.object.name.as_str());
+        let path = self.path(name);
         let got = self
             .store()
             .get(&path)
