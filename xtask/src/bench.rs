@@ -23,6 +23,8 @@ pub struct Options {
     pub list_calls: usize,
     /// Only the verify benchmark (bench_verify.rs).
     pub verify_only: bool,
+    /// Only the off-site benchmark (bench_offsite.rs).
+    pub offsite_only: bool,
 }
 
 impl Default for Options {
@@ -33,6 +35,7 @@ impl Default for Options {
             list_backups: 200,
             list_calls: 20,
             verify_only: false,
+            offsite_only: false,
         }
     }
 }
@@ -53,6 +56,7 @@ impl Options {
                 "--list-backups" => o.list_backups = value("--list-backups")?.max(1) as usize,
                 "--list-calls" => o.list_calls = value("--list-calls")?.max(1) as usize,
                 "--verify-only" => o.verify_only = true,
+                "--offsite-only" => o.offsite_only = true,
                 other => return Err(err(format!("unknown bench option {other}"))),
             }
         }
@@ -149,6 +153,14 @@ pub fn run(options: &Options) -> Result<(), Error> {
     let dir = crate::workspace_root().join("target/bench");
     std::fs::create_dir_all(&dir).map_err(|e| err(e.to_string()))?;
     let work = tempfile::tempdir_in(&dir).map_err(|e| err(e.to_string()))?;
+    if options.offsite_only {
+        let server = TestServer::start();
+        let url = server.url();
+        let token = superuser_token(&url)?;
+        let offsite = crate::bench_offsite::run(&cli, &url, &token, options, work.path())?;
+        println!("\n{offsite}");
+        return std::fs::write(dir.join("offsite.md"), offsite).map_err(|e| err(e.to_string()));
+    }
     let verify = crate::bench_verify::run(&cli, options, work.path())?;
     if options.verify_only {
         println!("\n{verify}");
@@ -156,15 +168,7 @@ pub fn run(options: &Options) -> Result<(), Error> {
     }
     let server = TestServer::start();
     let url = server.url();
-    let token = json_post(
-        &url,
-        "/api/collections/_superusers/auth-with-password",
-        None,
-        &serde_json::json!({"identity": EMAIL, "password": PASSWORD}),
-    )?["token"]
-        .as_str()
-        .ok_or_else(|| err("no token in the login answer"))?
-        .to_string();
+    let token = superuser_token(&url)?;
     // curl reads the header from a file, so the token is in no process's arguments.
     let header = work.path().join("auth-header");
     std::fs::write(&header, format!("Authorization: {token}")).map_err(|e| err(e.to_string()))?;
@@ -210,6 +214,19 @@ pub fn run(options: &Options) -> Result<(), Error> {
         .map_err(|e| err(e.to_string()))?;
     eprintln!("wrote target/bench/results.md and target/bench/results.json");
     Ok(())
+}
+
+/// A superuser token for the server at `url`.
+fn superuser_token(url: &str) -> Result<String, Error> {
+    Ok(json_post(
+        url,
+        "/api/collections/_superusers/auth-with-password",
+        None,
+        &serde_json::json!({"identity": EMAIL, "password": PASSWORD}),
+    )?["token"]
+        .as_str()
+        .ok_or_else(|| err("no token in the login answer"))?
+        .to_string())
 }
 
 /// Who moves the bytes.

@@ -120,7 +120,16 @@ pub(crate) fn run(
                     }
                 );
                 let mut cmd = command(
-                    tool, cli, url, token, &s3, &aws, &aws_config, &key, &prefix, &recipient,
+                    tool,
+                    cli,
+                    url,
+                    token,
+                    &s3,
+                    &aws,
+                    &aws_config,
+                    &key,
+                    &prefix,
+                    &recipient,
                 )?;
                 // Not measure's own error: it shows the command's environment, secrets included.
                 let sample = measure(&mut cmd).map_err(|_| {
@@ -346,9 +355,7 @@ fn table(rows: &[(u64, Tool, Vec<Sample>, u64)]) -> String {
         if *tool != Tool::SyncAge {
             continue;
         }
-        if let Some((_, _, plain, _)) = rows
-            .iter()
-            .find(|(m, t, ..)| m == mib && *t == Tool::Sync)
+        if let Some((_, _, plain, _)) = rows.iter().find(|(m, t, ..)| m == mib && *t == Tool::Sync)
         {
             let _ = writeln!(
                 out,

@@ -10,7 +10,7 @@ commands:
                       drive the CLI through a whole backup lifecycle (fails if any step does)
   codegen [--check]   regenerate crates/bosbase-backups-api/src/generated.rs from spec/backups.yaml
                       (--check: fail with a diff when the committed file is stale)
-  bench [--size MiB] [--runs N] [--list-backups N] [--list-calls N] [--verify-only]
+  bench [--size MiB] [--runs N] [--list-backups N] [--list-calls N] [--verify-only | --offsite-only]
                       upload, download and list through the CLI (release) beside curl, on the
                       pinned PocketBase, and verify a server-made backup beside a download of it;
                       prints a Markdown table, writes target/bench/results.{md,json}
