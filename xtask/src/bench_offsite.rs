@@ -152,12 +152,7 @@ pub(crate) fn run(
                 let stored = s3.root.join(BUCKET).join(&prefix).join(&name);
                 let len = std::fs::metadata(&stored).map(|m| m.len()).unwrap_or(0);
                 let whole = match tool {
-                    Tool::SyncAge => {
-                        len > bytes
-                            && std::fs::read(&stored)
-                                .map(|b| b.starts_with(b"age-encryption.org/v1\n"))
-                                .unwrap_or(false)
-                    }
+                    Tool::SyncAge => len > bytes && starts_as_age(&stored),
                     _ => len == bytes,
                 };
                 if !whole {
@@ -178,6 +173,19 @@ pub(crate) fn run(
     }
     drop(s3);
     Ok(table(&rows))
+}
+
+/// Whether the file begins with age's header line. Reads only that: a whole GiB read here would
+/// raise this process's peak memory, which every process it starts afterwards inherits in its
+/// own peak (`ru_maxrss` counts the pages a child shares from the fork until it execs).
+fn starts_as_age(path: &Path) -> bool {
+    use std::io::Read;
+    const HEADER: &[u8] = b"age-encryption.org/v1\n";
+    let mut head = [0u8; HEADER.len()];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && head == HEADER
 }
 
 #[allow(clippy::too_many_arguments)]
