@@ -244,3 +244,43 @@ fn encrypted_off_site_copies_sync_verify_and_pull_with_the_identity() {
         std::fs::read(d("server.zip")).unwrap()
     );
 }
+
+#[test]
+fn decrypt_keeps_an_existing_file_unless_forced_and_encryption_cannot_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let recipient = keygen(&dir.path().join("key.txt"));
+    std::fs::write(d("plain.zip"), b"the backup").unwrap();
+    age(&["-r", &recipient, "-o", &d("sealed.age"), &d("plain.zip")]);
+    std::fs::write(d("out.zip"), b"keep me").unwrap();
+    let args = [
+        "decrypt",
+        &d("sealed.age"),
+        "-o",
+        &d("out.zip"),
+        "--identity",
+        &d("key.txt"),
+    ];
+    run(bare(), &args).fails(2);
+    assert_eq!(std::fs::read(d("out.zip")).unwrap(), b"keep me");
+    let mut forced = args.to_vec();
+    forced.push("--force");
+    run(bare(), &forced).ok();
+    assert_eq!(std::fs::read(d("out.zip")).unwrap(), b"the backup");
+    // Refused before any request: an age stream cannot go on from a .part.
+    let line = run(
+        bare(),
+        &[
+            "download",
+            "a.zip",
+            "--encrypt-to",
+            &recipient,
+            "--resume",
+            "-o",
+            &d("x.age"),
+        ],
+    )
+    .fails(2)
+    .to_string();
+    assert!(line.contains("--resume"), "{line}");
+}
