@@ -88,11 +88,22 @@ impl Operation {
 mod tests {
     use super::Operation::*;
 
-    /// The table agrees with the spec: each operation's method and route are the spec's.
+    /// The table agrees with the spec: each operation's method and route are the spec's, and
+    /// the list below (so the table) holds every operation of the spec, no more, no less.
     #[test]
     fn the_table_matches_the_spec() {
         let spec: serde_yaml::Value =
             serde_yaml::from_str(include_str!("../../../spec/backups.yaml")).unwrap();
+        let mut in_spec: Vec<&str> = spec["paths"]
+            .as_mapping()
+            .unwrap()
+            .values()
+            .flat_map(|item| item.as_mapping().unwrap().values())
+            .filter_map(|op| op["operationId"].as_str())
+            .collect();
+        in_spec.sort();
+        in_spec.dedup();
+        let mut listed = Vec::new();
         for op in [
             AuthWithPassword,
             AuthRefresh,
@@ -114,6 +125,12 @@ mod tests {
             let (id, method, route, _) = op.facts();
             let found = spec["paths"][route][method.to_lowercase()]["operationId"].as_str();
             assert_eq!(found, Some(id), "{method} {route}");
+            listed.push(id);
         }
+        listed.sort();
+        assert_eq!(
+            listed, in_spec,
+            "the table and the spec's operations differ"
+        );
     }
 }
